@@ -1,0 +1,136 @@
+/*
+ * zpool.h - one interface over every compressed-page allocator
+ *
+ * As Linux's include/linux/zpool.h: a pool is created by the name of its
+ * allocator ("zbud", and each driver added after it), and then used through
+ * the same calls whichever allocator is behind it.  Sizes are in bytes.
+ *
+ * Concurrency is the driver's: each driver's header says which calls may run
+ * at once (for zbud: all but zpool_destroy_pool()).  The evict callback runs
+ * without any pool lock held and may call zpool_free().
+ *
+ * Functions returning int return 0 or a negative errno value.
+ */
+#ifndef ZPOOL_H
+#define ZPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zbud_source.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+enum zpool_mapmode {
+	ZPOOL_MM_RW, /* read and write (the default) */
+	ZPOOL_MM_RO, /* read only */
+	ZPOOL_MM_WO, /* write only: the old contents need not be read */
+};
+
+struct zpool;
+
+struct zpool_ops {
+	/* As zbud_ops.evict: free the handle with zpool_free() and return 0 to
+	 * evict it, anything else to refuse. */
+	int (*evict)(struct zpool *pool, unsigned long handle);
+};
+
+/* zpool_has_pool - whether an allocator of that name is built in */
+bool zpool_has_pool(const char *type);
+
+/*
+ * zpool_create_pool - a new pool of the allocator @type
+ * @name: a name for the pool (kept for the caller; drivers may ignore it)
+ * @ops:  the evict callback, or NULL
+ *
+ * Returns NULL with errno ENOENT for an unknown type, ENOMEM when out of
+ * memory.
+ */
+struct zpool *zpool_create_pool(const char *type, const char *name,
+				const struct zpool_ops *ops);
+
+/* zpool_destroy_pool - free the pool and all it holds; NULL is allowed */
+void zpool_destroy_pool(struct zpool *pool);
+
+/* zpool_get_type - the allocator's name */
+const char *zpool_get_type(struct zpool *pool);
+
+/* zpool_malloc - as the driver's alloc: 0, -EINVAL, -ENOSPC or -ENOMEM */
+int zpool_malloc(struct zpool *pool, size_t size, unsigned long *handle);
+
+/* zpool_free - free an allocation */
+void zpool_free(struct zpool *pool, unsigned long handle);
+
+/*
+ * zpool_shrink - evict until @pages pages are freed
+ *
+ * Reclaims a page at a time (zbud: zbud_reclaim_page(pool, 8)) and stops at
+ * the first failure.  Stores the pages freed in *@reclaimed if non-NULL.
+ * Returns the last reclaim's result: 0 when all @pages were freed; -EINVAL
+ * when the pool is not evictable or @pages is 0.
+ */
+int zpool_shrink(struct zpool *pool, unsigned int pages, unsigned int *reclaimed);
+
+/* zpool_map_handle - the bytes of an allocation, until zpool_unmap_handle() */
+void *zpool_map_handle(struct zpool *pool, unsigned long handle,
+		       enum zpool_mapmode mm);
+
+/* zpool_unmap_handle - end a map */
+void zpool_unmap_handle(struct zpool *pool, unsigned long handle);
+
+/* zpool_get_total_size - the memory the pool holds, in bytes */
+uint64_t zpool_get_total_size(struct zpool *pool);
+
+/* zpool_evictable - whether the driver can reclaim and @ops has evict */
+bool zpool_evictable(struct zpool *pool);
+
+/* ---- Beyond the kernel's API ---- */
+
+struct zpool_config {
+	void *private_data;             /* returned by zpool_get_private() */
+	struct zbud_source_config source;
+};
+
+/* zpool_create_pool_config - zpool_create_pool() with a chosen page source;
+ * @cfg NULL is zpool_create_pool().  errno EINVAL for a bad source config. */
+struct zpool *zpool_create_pool_config(const char *type, const char *name,
+				       const struct zpool_ops *ops,
+				       const struct zpool_config *cfg);
+
+/* zpool_get_private - the private_data given at creation (NULL otherwise) */
+void *zpool_get_private(struct zpool *pool);
+
+/* zpool_get_name - the name given at creation */
+const char *zpool_get_name(struct zpool *pool);
+
+/* zpool_driver_name - the @i-th built-in allocator's name, NULL past the last */
+const char *zpool_driver_name(unsigned int i);
+
+/*
+ * zpool_reclaim_page - one reclaim with the driver's own retry count, as
+ * zbud_reclaim_page(): 0, -EINVAL (not evictable, empty, retries 0), -EAGAIN
+ */
+int zpool_reclaim_page(struct zpool *pool, unsigned int retries);
+
+/*
+ * zpool_handle_place - where the allocator put a live handle, as named in
+ * `zbud replay` logs: "first" or "last" for zbud, "ok" where the driver has
+ * no such places.
+ */
+const char *zpool_handle_place(struct zpool *pool, unsigned long handle);
+
+/* zpool_check - the driver's invariant checker; 0 or -EUCLEAN with @msg */
+int zpool_check(struct zpool *pool, char *msg, size_t len);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZPOOL_H */

@@ -1,0 +1,354 @@
+/*
+ * zbud.c - Linux's zbud, decision for decision, with out-of-line headers
+ *
+ * Each function below makes the same decisions, in the same order, as its
+ * namesake in Linux's mm/zbud.c (v6.1); the comments name the kernel's step
+ * where the code differs in form.  See zbud_internal.h for the layout.
+ *
+ * A handle is the page number above the object's byte offset in its page,
+ * (pgno << 12) | offset, just as the kernel's is the page's address plus
+ * the offset: FIRST is always at offset 64, LAST at 4096 - 64 * last_chunks,
+ * so the offset alone says which buddy a handle is, and zbud_map() is one
+ * addition.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zbud_internal.h"
+
+#define OFFSET_MASK (ZBUD_PAGE_SIZE - 1)
+
+static int size_to_chunks(size_t size)
+{
+	return (int)((size + ZBUD_CHUNK_SIZE - 1) >> ZBUD_CHUNK_SHIFT);
+}
+
+static unsigned long encode_handle(uint32_t pgno, const struct zbud_page *zp,
+				   enum zbud_buddy bud)
+{
+	unsigned long offset = bud == ZBUD_FIRST
+		? ZBUD_CHUNK_SIZE
+		: ZBUD_PAGE_SIZE - ((unsigned long)zp->last_chunks << ZBUD_CHUNK_SHIFT);
+
+	return ((unsigned long)pgno << ZBUD_PAGE_SHIFT) | offset;
+}
+
+enum zbud_buddy zbud_handle_buddy(unsigned long handle)
+{
+	return (handle & OFFSET_MASK) == ZBUD_CHUNK_SIZE ? ZBUD_FIRST : ZBUD_LAST;
+}
+
+/* ---- The unbuddied lists (the kernel's list_add/list_del on zhdr->buddy) ---- */
+
+static void unbuddied_add(struct zbud_pool *pool, uint32_t pgno, struct zbud_page *zp)
+{
+	int i = num_free_chunks(zp);
+	uint32_t head = pool->unbuddied[i];
+
+	zp->buddy_prev = PAGE_NIL;
+	zp->buddy_next = head;
+	if (head != PAGE_NIL)
+		zbud_page(pool, head)->buddy_prev = pgno;
+	else
+		pool->unbuddied_mask |= 1ULL << i;
+	pool->unbuddied[i] = pgno;
+}
+
+/* @zp must still have the chunks it was listed under. */
+static void unbuddied_del(struct zbud_pool *pool, struct zbud_page *zp)
+{
+	int i = num_free_chunks(zp);
+
+	if (zp->buddy_prev != PAGE_NIL) {
+		zbud_page(pool, zp->buddy_prev)->buddy_next = zp->buddy_next;
+	} else {
+		pool->unbuddied[i] = zp->buddy_next;
+		if (zp->buddy_next == PAGE_NIL)
+			pool->unbuddied_mask &= ~(1ULL << i);
+	}
+	if (zp->buddy_next != PAGE_NIL)
+		zbud_page(pool, zp->buddy_next)->buddy_prev = zp->buddy_prev;
+}
+
+/* The first page of unbuddied[i], taken off the list. */
+static uint32_t unbuddied_pop(struct zbud_pool *pool, int i)
+{
+	uint32_t pgno = pool->unbuddied[i];
+	uint32_t next = zbud_page(pool, pgno)->buddy_next;
+
+	pool->unbuddied[i] = next;
+	if (next != PAGE_NIL)
+		zbud_page(pool, next)->buddy_prev = PAGE_NIL;
+	else
+		pool->unbuddied_mask &= ~(1ULL << i);
+	return pgno;
+}
+
+static bool buddied(const struct zbud_page *zp)
+{
+	return zp->first_chunks && zp->last_chunks;
+}
+
+/* Put a page with at least one buddy on the buddied or an unbuddied list. */
+static void buddy_list_add(struct zbud_pool *pool, uint32_t pgno, struct zbud_page *zp)
+{
+	if (buddied(zp))
+		pool->buddied_nr++;
+	else
+		unbuddied_add(pool, pgno, zp);
+}
+
+static void buddy_list_del(struct zbud_pool *pool, struct zbud_page *zp)
+{
+	if (buddied(zp))
+		pool->buddied_nr--;
+	else
+		unbuddied_del(pool, zp);
+}
+
+/* ---- The LRU: head is the page most recently allocated into ---- */
+
+static void lru_add(struct zbud_pool *pool, uint32_t pgno, struct zbud_page *zp)
+{
+	zp->lru_prev = PAGE_NIL;
+	zp->lru_next = pool->lru_head;
+	if (pool->lru_head != PAGE_NIL)
+		zbud_page(pool, pool->lru_head)->lru_prev = pgno;
+	else
+		pool->lru_tail = pgno;
+	pool->lru_head = pgno;
+}
+
+static void lru_del(struct zbud_pool *pool, struct zbud_page *zp)
+{
+	if (zp->lru_prev != PAGE_NIL)
+		zbud_page(pool, zp->lru_prev)->lru_next = zp->lru_next;
+	else
+		pool->lru_head = zp->lru_next;
+	if (zp->lru_next != PAGE_NIL)
+		zbud_page(pool, zp->lru_next)->lru_prev = zp->lru_prev;
+	else
+		pool->lru_tail = zp->lru_prev;
+}
+
+static void add_pages(struct zbud_pool *pool, int64_t delta)
+{
+	atomic_store_explicit(&pool->pages_nr,
+			      atomic_load_explicit(&pool->pages_nr, memory_order_relaxed) + delta,
+			      memory_order_relaxed);
+}
+
+static void free_zbud_page(struct zbud_pool *pool, uint32_t pgno)
+{
+	page_source_put(&pool->src, pgno);
+	add_pages(pool, -1);
+}
+
+/* ---- API ---- */
+
+struct zbud_pool *zbud_create_pool_config(const struct zbud_config *cfg)
+{
+	static const struct zbud_config defaults;
+	struct zbud_pool *pool;
+	int err;
+
+	if (!cfg)
+		cfg = &defaults;
+	pool = calloc(1, sizeof(*pool));
+	if (!pool) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = page_source_init(&pool->src, &cfg->source, sizeof(struct zbud_page));
+	if (err) {
+		free(pool);
+		errno = -err;
+		return NULL;
+	}
+	lock_init(&pool->lock);
+	for (int i = 0; i < ZBUD_NCHUNKS; i++)
+		pool->unbuddied[i] = PAGE_NIL;
+	pool->lru_head = pool->lru_tail = PAGE_NIL;
+	pool->ops = cfg->ops;
+	pool->private_data = cfg->private_data;
+	return pool;
+}
+
+struct zbud_pool *zbud_create_pool(const struct zbud_ops *ops)
+{
+	const struct zbud_config cfg = { .ops = ops };
+
+	return zbud_create_pool_config(&cfg);
+}
+
+void zbud_destroy_pool(struct zbud_pool *pool)
+{
+	if (!pool)
+		return;
+	page_source_fini(&pool->src);
+	free(pool);
+}
+
+void *zbud_get_private(struct zbud_pool *pool)
+{
+	return pool->private_data;
+}
+
+int zbud_alloc(struct zbud_pool *pool, size_t size, unsigned long *handle)
+{
+	enum zbud_buddy bud;
+	struct zbud_page *zp;
+	uint64_t fits;
+	uint32_t pgno;
+	int chunks;
+
+	if (!size)
+		return -EINVAL;
+	if (size > ZBUD_MAX_SIZE)
+		return -ENOSPC;
+	chunks = size_to_chunks(size);
+	lock_take(&pool->lock);
+
+	/* First, the first page of the lowest unbuddied list that fits. */
+	fits = pool->unbuddied_mask >> chunks << chunks;
+	if (fits) {
+		pgno = unbuddied_pop(pool, __builtin_ctzll(fits));
+		zp = zbud_page(pool, pgno);
+		bud = zp->first_chunks == 0 ? ZBUD_FIRST : ZBUD_LAST;
+		lru_del(pool, zp); /* to be re-added at the head */
+	} else {
+		int err = page_source_get(&pool->src, &pgno);
+
+		if (err) {
+			lock_release(&pool->lock);
+			return err;
+		}
+		add_pages(pool, 1);
+		zp = zbud_page(pool, pgno);
+		bud = ZBUD_FIRST;
+	}
+
+	if (bud == ZBUD_FIRST)
+		zp->first_chunks = (uint8_t)chunks;
+	else
+		zp->last_chunks = (uint8_t)chunks;
+	/* A page found on an unbuddied list now holds two buddies. */
+	if (fits)
+		pool->buddied_nr++;
+	else
+		unbuddied_add(pool, pgno, zp);
+	lru_add(pool, pgno, zp);
+	*handle = encode_handle(pgno, zp, bud);
+	lock_release(&pool->lock);
+	return 0;
+}
+
+/* The page of a live handle, or NULL: a stale or foreign handle is ignored. */
+static struct zbud_page *live_page(struct zbud_pool *pool, unsigned long handle,
+				   enum zbud_buddy *bud)
+{
+	unsigned long pgno = handle >> ZBUD_PAGE_SHIFT;
+	struct zbud_page *zp;
+
+	if (pgno >= pool->src.next)
+		return NULL;
+	zp = zbud_page(pool, (uint32_t)pgno);
+	*bud = zbud_handle_buddy(handle);
+	if (*bud == ZBUD_FIRST)
+		return zp->first_chunks ? zp : NULL;
+	return zp->last_chunks && handle == encode_handle((uint32_t)pgno, zp, ZBUD_LAST) ? zp : NULL;
+}
+
+void zbud_free(struct zbud_pool *pool, unsigned long handle)
+{
+	uint32_t pgno = (uint32_t)(handle >> ZBUD_PAGE_SHIFT);
+	enum zbud_buddy bud;
+	struct zbud_page *zp;
+	uint8_t other;
+
+	lock_take(&pool->lock);
+	zp = live_page(pool, handle, &bud);
+	if (!zp)
+		goto out;
+	/* Decide from what the page held before, not by re-reading it: the
+	 * kernel clears the chunks first, but unlinking needs them. */
+	other = bud == ZBUD_FIRST ? zp->last_chunks : zp->first_chunks;
+	if (!zp->under_reclaim)
+		buddy_list_del(pool, zp);
+	if (bud == ZBUD_FIRST)
+		zp->first_chunks = 0;
+	else
+		zp->last_chunks = 0;
+
+	if (zp->under_reclaim)
+		goto out; /* reclaim will free the page */
+
+	if (!other) {
+		lru_del(pool, zp);
+		free_zbud_page(pool, pgno);
+	} else {
+		unbuddied_add(pool, pgno, zp);
+	}
+out:
+	lock_release(&pool->lock);
+}
+
+int zbud_reclaim_page(struct zbud_pool *pool, unsigned int retries)
+{
+	unsigned long first_handle, last_handle;
+	struct zbud_page *zp;
+	uint32_t pgno;
+
+	lock_take(&pool->lock);
+	if (!pool->ops || !pool->ops->evict || pool->lru_tail == PAGE_NIL || retries == 0) {
+		lock_release(&pool->lock);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < retries; i++) {
+		pgno = pool->lru_tail;
+		if (pgno == PAGE_NIL)
+			break; /* other threads' reclaims hold every page */
+		zp = zbud_page(pool, pgno);
+		lru_del(pool, zp);
+		buddy_list_del(pool, zp);
+		/* Protect the page against free; take the handles while locked. */
+		zp->under_reclaim = true;
+		first_handle = zp->first_chunks ? encode_handle(pgno, zp, ZBUD_FIRST) : 0;
+		last_handle = zp->last_chunks ? encode_handle(pgno, zp, ZBUD_LAST) : 0;
+		lock_release(&pool->lock);
+
+		/* FIRST, then LAST; the first refusal ends this page's turn. */
+		if (!first_handle || !pool->ops->evict(pool, first_handle))
+			if (last_handle)
+				pool->ops->evict(pool, last_handle);
+
+		lock_take(&pool->lock);
+		zp->under_reclaim = false;
+		if (zp->first_chunks == 0 && zp->last_chunks == 0) {
+			free_zbud_page(pool, pgno);
+			lock_release(&pool->lock);
+			return 0;
+		}
+		buddy_list_add(pool, pgno, zp);
+		lru_add(pool, pgno, zp);
+	}
+	lock_release(&pool->lock);
+	return -EAGAIN;
+}
+
+void *zbud_map(struct zbud_pool *pool, unsigned long handle)
+{
+	return pool->src.base + handle;
+}
+
+void zbud_unmap(struct zbud_pool *pool, unsigned long handle)
+{
+	(void)pool;
+	(void)handle;
+}
+
+uint64_t zbud_get_pool_size(struct zbud_pool *pool)
+{
+	return atomic_load_explicit(&pool->pages_nr, memory_order_relaxed);
+}

@@ -1,0 +1,179 @@
+/*
+ * zbud_check.c - the zbud pool's invariant checker and statistics
+ *
+ * Slow on purpose: it trusts no counter and no link, and walks everything.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "zbud_internal.h"
+
+/* Marks per page, so that each list may hold a page once. */
+enum { ON_LRU = 1, ON_UNBUDDIED = 2 };
+
+static bool page_is_free(const void *meta)
+{
+	const struct zbud_page *zp = meta;
+
+	return !zp->first_chunks && !zp->last_chunks && !zp->under_reclaim;
+}
+
+static int check_page(const struct zbud_page *zp, uint32_t pgno, char *msg, size_t len)
+{
+	if (zp->first_chunks > ZBUD_NCHUNKS - 1 || zp->last_chunks > ZBUD_NCHUNKS - 1)
+		return check_fail(msg, len, "page %u: first %u, last %u chunks: over %u", pgno,
+				  zp->first_chunks, zp->last_chunks, ZBUD_NCHUNKS - 1);
+	if (zp->first_chunks + zp->last_chunks > ZBUD_NCHUNKS)
+		return check_fail(msg, len, "page %u: FIRST (%u chunks) overlaps LAST (%u chunks)",
+				  pgno, zp->first_chunks, zp->last_chunks);
+	return 0;
+}
+
+static int check_lru(const struct zbud_pool *pool, uint8_t *marks, uint64_t *count,
+		     char *msg, size_t len)
+{
+	uint32_t prev = PAGE_NIL;
+
+	for (uint32_t p = pool->lru_head; p != PAGE_NIL; prev = p, p = zbud_page(pool, p)->lru_next) {
+		const struct zbud_page *zp;
+
+		if (p >= pool->src.next)
+			return check_fail(msg, len, "LRU: page %u out of range", p);
+		zp = zbud_page(pool, p);
+		if (marks[p] & ON_LRU)
+			return check_fail(msg, len, "LRU: page %u listed twice", p);
+		marks[p] |= ON_LRU;
+		if (zp->lru_prev != prev)
+			return check_fail(msg, len, "LRU: page %u points back to %u, not %u", p,
+					  zp->lru_prev, prev);
+		if (page_is_free(zp) || zp->under_reclaim)
+			return check_fail(msg, len, "LRU: page %u is %s", p,
+					  zp->under_reclaim ? "under reclaim" : "free");
+		++*count;
+	}
+	if (pool->lru_tail != prev)
+		return check_fail(msg, len, "LRU: tail is %u, last page is %u", pool->lru_tail, prev);
+	return 0;
+}
+
+static int check_unbuddied(const struct zbud_pool *pool, int i, uint8_t *marks, uint64_t *count,
+			   char *msg, size_t len)
+{
+	uint32_t prev = PAGE_NIL;
+	bool listed = pool->unbuddied[i] != PAGE_NIL;
+
+	if (listed != !!(pool->unbuddied_mask & (1ULL << i)))
+		return check_fail(msg, len, "unbuddied[%d]: mask bit says %s", i,
+				  listed ? "empty" : "not empty");
+	for (uint32_t p = pool->unbuddied[i]; p != PAGE_NIL;
+	     prev = p, p = zbud_page(pool, p)->buddy_next) {
+		const struct zbud_page *zp;
+
+		if (p >= pool->src.next)
+			return check_fail(msg, len, "unbuddied[%d]: page %u out of range", i, p);
+		zp = zbud_page(pool, p);
+		if (marks[p] & ON_UNBUDDIED)
+			return check_fail(msg, len, "unbuddied: page %u listed twice", p);
+		marks[p] |= ON_UNBUDDIED;
+		if (zp->buddy_prev != prev)
+			return check_fail(msg, len, "unbuddied[%d]: page %u points back to %u, not %u",
+					  i, p, zp->buddy_prev, prev);
+		if (!zp->first_chunks == !zp->last_chunks || zp->under_reclaim)
+			return check_fail(msg, len, "unbuddied[%d]: page %u has first %u, last %u%s", i,
+					  p, zp->first_chunks, zp->last_chunks,
+					  zp->under_reclaim ? ", under reclaim" : "");
+		if (num_free_chunks(zp) != i)
+			return check_fail(msg, len, "unbuddied[%d]: page %u has %d free chunks", i, p,
+					  num_free_chunks(zp));
+		++*count;
+	}
+	return 0;
+}
+
+static int check_locked(const struct zbud_pool *pool, uint8_t *marks, char *msg, size_t len)
+{
+	uint64_t in_use = 0, reclaiming = 0, buddied = 0, unbuddied = 0;
+	uint64_t on_lru = 0, on_unbuddied = 0;
+	int err;
+
+	for (uint32_t p = 0; p < pool->src.next; p++) {
+		const struct zbud_page *zp = zbud_page(pool, p);
+
+		err = check_page(zp, p, msg, len);
+		if (err)
+			return err;
+		if (page_is_free(zp))
+			continue;
+		in_use++;
+		if (zp->under_reclaim)
+			reclaiming++;
+		else if (zp->first_chunks && zp->last_chunks)
+			buddied++;
+		else if (zp->first_chunks || zp->last_chunks)
+			unbuddied++;
+	}
+	if (in_use != atomic_load(&pool->pages_nr) || in_use != pool->src.in_use)
+		return check_fail(msg, len, "%llu pages in use, pages_nr %llu, source says %u",
+				  (unsigned long long)in_use,
+				  (unsigned long long)atomic_load(&pool->pages_nr), pool->src.in_use);
+	if (buddied != pool->buddied_nr)
+		return check_fail(msg, len, "%llu buddied pages, counted %llu",
+				  (unsigned long long)buddied, (unsigned long long)pool->buddied_nr);
+	err = check_lru(pool, marks, &on_lru, msg, len);
+	if (err)
+		return err;
+	if (on_lru != in_use - reclaiming)
+		return check_fail(msg, len, "LRU holds %llu pages of %llu in use",
+				  (unsigned long long)on_lru, (unsigned long long)(in_use - reclaiming));
+	for (int i = 0; i < ZBUD_NCHUNKS; i++) {
+		err = check_unbuddied(pool, i, marks, &on_unbuddied, msg, len);
+		if (err)
+			return err;
+	}
+	if (on_unbuddied != unbuddied)
+		return check_fail(msg, len, "unbuddied lists hold %llu of %llu one-buddy pages",
+				  (unsigned long long)on_unbuddied, (unsigned long long)unbuddied);
+	if (unbuddied + buddied + reclaiming != in_use)
+		return check_fail(msg, len, "an in-use page holds no buddy");
+	return page_source_check(&pool->src, page_is_free, msg, len);
+}
+
+int zbud_check_pool(struct zbud_pool *pool, char *msg, size_t len)
+{
+	uint8_t *marks;
+	int err;
+
+	lock_take(&pool->lock);
+	marks = calloc(pool->src.next ? pool->src.next : 1, 1);
+	err = marks ? check_locked(pool, marks, msg, len) : -ENOMEM;
+	lock_release(&pool->lock);
+	free(marks);
+	if (!err && len)
+		msg[0] = '\0';
+	return err;
+}
+
+void zbud_get_stats(struct zbud_pool *pool, struct zbud_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	lock_take(&pool->lock);
+	for (uint32_t p = 0; p < pool->src.next; p++) {
+		const struct zbud_page *zp = zbud_page(pool, p);
+
+		st->objects += !!zp->first_chunks + !!zp->last_chunks;
+		st->object_chunks += zp->first_chunks + zp->last_chunks;
+		if (zp->under_reclaim)
+			continue;
+		if (zp->first_chunks && zp->last_chunks)
+			st->buddied_pages++;
+		else if (zp->first_chunks || zp->last_chunks)
+			st->unbuddied[num_free_chunks(zp)]++;
+	}
+	st->pages = atomic_load(&pool->pages_nr);
+	st->cached_pages = pool->src.hot_nr;
+	st->source_capacity = pool->src.capacity;
+	st->meta_bytes = sizeof(*pool) + page_source_meta_bytes(&pool->src);
+	lock_release(&pool->lock);
+}

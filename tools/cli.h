@@ -1,0 +1,21 @@
+/*
+ * cli.h - the `zbud` subcommands; the only code that prints or exits
+ */
+#ifndef ZBUD_CLI_H
+#define ZBUD_CLI_H
+
+#include <stddef.h>
+
+/* Each returns the process's exit status: 0, 1 (failure), 2 (bad input). */
+int cmd_replay(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/* Allocation sizes, one a line (the format of data/python-heap.lz4-sizes.txt).
+ * On error prints "zbud: FILE:LINE: ..." and returns NULL. */
+unsigned *sizes_load(const char *path, size_t *count);
+
+/* Where the data shipped with zbud is: the installed copy, else the source
+ * tree's. */
+const char *data_path(const char *name);
+
+#endif /* ZBUD_CLI_H */

@@ -1,0 +1,336 @@
+/*
+ * cmd_bench_alloc.c - `zbud bench alloc`: zbud against the general allocators
+ *
+ * For each working set (live objects) and each allocator, in a child process
+ * of its own so that resident memory is its alone: allocate the working set
+ * with sizes drawn from a real heap's compressed sizes and write every byte
+ * once, then time random free-then-alloc pairs (no copy: the allocator's own
+ * cost), three times, keeping the fastest.  mimalloc and jemalloc replace
+ * malloc in their child alone: it re-executes zbud with LD_PRELOAD, and checks
+ * that the allocator really is the one in use before it measures.
+ */
+#include <dlfcn.h>
+#include <limits.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "zbud.h"
+
+#define DEFAULT_SIZES "python-heap.lz4-sizes.txt"
+#define DEFAULT_PAIRS 2000000UL
+#define MAX_LIVE_SETS 8
+#define ROUNDS 3
+
+struct result {
+	double ns_per_pair;
+	uint64_t resident_pages;        /* after the working set is written */
+	uint64_t pool_pages, ideal_pages, meta_bytes; /* zbud only */
+	int ok;
+};
+
+struct allocator {
+	const char *name;
+	const char *preload;            /* LD_PRELOAD for its child, or NULL */
+	const char *marker;             /* a symbol only that allocator defines */
+};
+
+static const struct allocator allocators[] = {
+	{ "zbud", NULL, NULL },
+	{ "glibc", NULL, NULL },
+	{ "mimalloc", "libmimalloc.so.2", "mi_malloc" },
+	{ "jemalloc", "libjemalloc.so.2", "mallctl" },
+};
+
+#define NALLOCATORS (sizeof(allocators) / sizeof(allocators[0]))
+
+static uint64_t rng_next(uint64_t *s)
+{
+	/* xorshift64*: cheap, and the same stream for every allocator */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+/* A number below n, without a division (Lemire's multiply-shift). */
+static size_t rng_below(uint64_t *s, size_t n)
+{
+	return (size_t)(((rng_next(s) >> 32) * (uint64_t)n) >> 32);
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static uint64_t resident_pages(void)
+{
+	unsigned long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return resident * (uint64_t)sysconf(_SC_PAGESIZE) / ZBUD_PAGE_SIZE;
+}
+
+/* Handles are unsigned long for zbud, pointers for malloc. */
+static unsigned long do_alloc(struct zbud_pool *pool, size_t size)
+{
+	unsigned long h;
+
+	if (pool)
+		return zbud_alloc(pool, size, &h) ? 0 : h;
+	return (unsigned long)malloc(size);
+}
+
+static void do_free(struct zbud_pool *pool, unsigned long h)
+{
+	if (pool)
+		zbud_free(pool, h);
+	else
+		free((void *)h);
+}
+
+static void *address(struct zbud_pool *pool, unsigned long h)
+{
+	return pool ? zbud_map(pool, h) : (void *)h;
+}
+
+static struct result measure(const struct allocator *a, const unsigned *sizes, size_t nsizes,
+			     size_t live, unsigned long pairs)
+{
+	struct result r = { 0 };
+	unsigned long *h = calloc(live, sizeof(*h));
+	unsigned *sz = calloc(live, sizeof(*sz));
+	uint64_t seed = 0x2545f4914f6cdd1dULL ^ live, rss0, bytes = 0;
+	struct zbud_pool *pool = NULL;
+
+	if (!h || !sz || (a->marker && !dlsym(RTLD_DEFAULT, a->marker)))
+		return r;
+	if (!strcmp(a->name, "zbud") && !(pool = zbud_create_pool(NULL)))
+		return r;
+	rss0 = resident_pages();
+	for (size_t i = 0; i < live; i++) {
+		sz[i] = sizes[rng_below(&seed, nsizes)];
+		h[i] = do_alloc(pool, sz[i]);
+		if (!h[i])
+			return r;
+		memset(address(pool, h[i]), (int)i, sz[i]);
+	}
+	r.resident_pages = resident_pages() - rss0;
+	for (int round = 0; round <= ROUNDS; round++) {
+		double t0 = now_ns(), ns;
+
+		/* Round 0 warms up; the same pairs for every allocator. */
+		for (unsigned long n = 0; n < pairs; n++) {
+			size_t i = rng_below(&seed, live);
+
+			do_free(pool, h[i]);
+			sz[i] = sizes[rng_below(&seed, nsizes)];
+			h[i] = do_alloc(pool, sz[i]);
+			if (!h[i])
+				return r;
+		}
+		ns = (now_ns() - t0) / (double)pairs;
+		if (round && (round == 1 || ns < r.ns_per_pair))
+			r.ns_per_pair = ns;
+	}
+	if (pool) {
+		struct zbud_stats st;
+
+		for (size_t i = 0; i < live; i++)
+			bytes += sz[i];
+		zbud_get_stats(pool, &st);
+		r.pool_pages = st.pages;
+		r.ideal_pages = (bytes + ZBUD_PAGE_SIZE - 1) / ZBUD_PAGE_SIZE;
+		r.meta_bytes = st.meta_bytes;
+	}
+	r.ok = 1;
+	return r;
+}
+
+/*
+ * One measurement in a child process of its own, which writes its result
+ * to a pipe; ok = 0 when it could not run.  A child that preloads another
+ * malloc is this program again, in `--measure` mode.
+ */
+static struct result run_child(const struct allocator *a, const char *path,
+			       const unsigned *sizes, size_t nsizes, size_t live,
+			       unsigned long pairs)
+{
+	struct result r = { 0 };
+	int fd[2], status;
+	pid_t pid;
+
+	if (pipe(fd))
+		return r;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		if (a->preload) {
+			char l[32], p[32];
+
+			snprintf(l, sizeof(l), "%zu", live);
+			snprintf(p, sizeof(p), "%lu", pairs);
+			setenv("LD_PRELOAD", a->preload, 1);
+			if (dup2(fd[1], STDOUT_FILENO) < 0)
+				_exit(1);
+			execl("/proc/self/exe", "zbud", "bench", "alloc", "--measure", a->name,
+			      "--sizes", path, "--live", l, "--pairs", p, (char *)NULL);
+			_exit(1);
+		}
+		r = measure(a, sizes, nsizes, live, pairs);
+		_exit(write(fd[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
+	}
+	close(fd[1]);
+	if (pid < 0 || read(fd[0], &r, sizeof(r)) != sizeof(r))
+		memset(&r, 0, sizeof(r));
+	close(fd[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	return r;
+}
+
+static const struct allocator *find_allocator(const char *name)
+{
+	for (size_t k = 0; k < NALLOCATORS; k++)
+		if (!strcmp(allocators[k].name, name))
+			return &allocators[k];
+	return NULL;
+}
+
+static void print_row(const struct allocator *a, size_t live, const struct result *r)
+{
+	if (!r->ok) {
+		printf("%9zu  %-9s %9s\n", live, a->name, "(not available)");
+		return;
+	}
+	printf("%9zu  %-9s %9.1f %10llu", live, a->name, r->ns_per_pair,
+	       (unsigned long long)r->resident_pages);
+	if (r->pool_pages)
+		printf(" %11llu %7llu %7.3f %7.3f", (unsigned long long)r->pool_pages,
+		       (unsigned long long)r->ideal_pages,
+		       (double)r->pool_pages / (double)r->ideal_pages,
+		       100.0 * (double)r->meta_bytes / (double)(r->pool_pages * ZBUD_PAGE_SIZE));
+	putchar('\n');
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: zbud bench alloc [--sizes FILE] [--live N[,N...]] [--pairs N]\n"
+		"\n"
+		"Times random free-then-alloc pairs at each working set of live objects,\n"
+		"with sizes drawn from FILE (one a line; default: the shipped LZ4 sizes of a\n"
+		"real Python heap), for zbud, glibc malloc, and mimalloc and jemalloc where\n"
+		"installed.  Prints ns per pair, resident pages once the working set is\n"
+		"written, and zbud's pool pages against the ideal ceil(bytes / 4096).\n"
+		"Defaults: --live 1000,20000,200000 --pairs %lu.\n", DEFAULT_PAIRS);
+}
+
+static int parse_live(char *arg, size_t *live, int *nlive)
+{
+	*nlive = 0;
+	for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
+		char *end;
+		unsigned long v = strtoul(tok, &end, 10);
+
+		if (*end || !v || v > 100000000UL || *nlive == MAX_LIVE_SETS) {
+			fprintf(stderr, "zbud bench alloc: bad --live value '%s' "
+				"(1 to 100000000, at most %d of them)\n", tok, MAX_LIVE_SETS);
+			return -1;
+		}
+		live[(*nlive)++] = v;
+	}
+	return *nlive ? 0 : -1;
+}
+
+static int bench_alloc(int argc, char **argv)
+{
+	const struct allocator *only = NULL;
+	size_t live[MAX_LIVE_SETS] = { 1000, 20000, 200000 }, nsizes;
+	const char *path = data_path(DEFAULT_SIZES);
+	unsigned long pairs = DEFAULT_PAIRS;
+	int nlive = 3;
+	unsigned *sizes;
+
+	for (int i = 1; i < argc; i++) {
+		char *end;
+
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--measure") && i + 1 < argc) {
+			only = find_allocator(argv[++i]); /* a child: see run_child() */
+			if (!only)
+				return 2;
+		} else if (!strcmp(argv[i], "--sizes") && i + 1 < argc) {
+			path = argv[++i];
+		} else if (!strcmp(argv[i], "--live") && i + 1 < argc) {
+			if (parse_live(argv[++i], live, &nlive))
+				return 2;
+		} else if (!strcmp(argv[i], "--pairs") && i + 1 < argc) {
+			pairs = strtoul(argv[++i], &end, 10);
+			if (*end || !pairs) {
+				fprintf(stderr, "zbud bench alloc: bad --pairs '%s'\n", argv[i]);
+				return 2;
+			}
+		} else {
+			fprintf(stderr, "zbud bench alloc: unknown or incomplete option '%s' "
+				"(try --help)\n", argv[i]);
+			return 2;
+		}
+	}
+	sizes = sizes_load(path, &nsizes);
+	if (!sizes)
+		return 1;
+	for (size_t i = 0; i < nsizes; i++) {
+		if (sizes[i] > ZBUD_MAX_SIZE) {
+			fprintf(stderr, "zbud bench alloc: %s: size %u is over zbud's %u\n", path,
+				sizes[i], (unsigned)ZBUD_MAX_SIZE);
+			free(sizes);
+			return 2;
+		}
+	}
+	if (only) {
+		struct result r = measure(only, sizes, nsizes, live[0], pairs);
+
+		free(sizes);
+		return write(STDOUT_FILENO, &r, sizeof(r)) == sizeof(r) ? 0 : 1;
+	}
+	printf("zbud bench alloc: random free+alloc pairs, best of %d rounds of %lu;\n"
+	       "sizes from %s (%zu)\n", ROUNDS, pairs, path, nsizes);
+	printf("%9s  %-9s %9s %10s %11s %7s %7s %7s\n", "live", "allocator", "ns/pair",
+	       "resident", "pool pages", "ideal", "x ideal", "meta %");
+	for (int l = 0; l < nlive; l++) {
+		for (size_t k = 0; k < NALLOCATORS; k++) {
+			struct result r = run_child(&allocators[k], path, sizes, nsizes, live[l], pairs);
+
+			print_row(&allocators[k], live[l], &r);
+		}
+	}
+	free(sizes);
+	return 0;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "alloc"))
+		return bench_alloc(argc - 1, argv + 1);
+	fprintf(stderr, "usage: zbud bench alloc [OPTIONS]   (`zbud bench alloc --help`)\n");
+	return argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? 0 : 2;
+}

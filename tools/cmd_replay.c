@@ -1,0 +1,120 @@
+/*
+ * cmd_replay.c - `zbud replay`: the command line around replay_run()
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "replay.h"
+#include "zpool.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: zbud replay [--allocator NAME] [--check] [--summary] [--no-log] [TRACE]\n"
+		"\n"
+		"Reads a trace (TRACE, or standard input when absent or '-') and prints one\n"
+		"line per decision of the allocator (docs/replay.md).\n"
+		"\n"
+		"  --allocator NAME  the zpool driver to drive (default zbud; known:");
+	for (unsigned i = 0; zpool_driver_name(i); i++)
+		fprintf(f, " %s", zpool_driver_name(i));
+	fprintf(f, ")\n"
+		"  --check           verify every invariant after each operation, and\n"
+		"                    every object's bytes when it is freed or evicted\n"
+		"  --summary         a short readable summary on standard error at the end\n"
+		"  --no-log          print no log (with --summary: the summary alone)\n"
+		"\n"
+		"Exit status: 0; 1 when the trace cannot be read or a check fails; 2 for a\n"
+		"bad trace or bad arguments (the log up to the bad line is printed).\n");
+}
+
+static void print_summary(const char *name, const struct replay_summary *s)
+{
+	uint64_t ideal = (s->live_bytes + ZBUD_PAGE_SIZE - 1) / ZBUD_PAGE_SIZE;
+
+	fprintf(stderr, "%s: %llu lines, %llu operations\n", name,
+		(unsigned long long)s->lines, (unsigned long long)s->ops);
+	fprintf(stderr, "  allocations  %llu (first %llu, last %llu), %llu refused\n",
+		(unsigned long long)s->allocs, (unsigned long long)s->allocs_first,
+		(unsigned long long)s->allocs_last, (unsigned long long)s->alloc_errors);
+	fprintf(stderr, "  frees        %llu\n", (unsigned long long)s->frees);
+	fprintf(stderr, "  reclaims     %llu (%llu freed a page), %llu objects evicted\n",
+		(unsigned long long)s->reclaims, (unsigned long long)s->reclaims_ok,
+		(unsigned long long)s->evicted);
+	fprintf(stderr, "  pool pages   %llu at the end, %llu at the peak\n",
+		(unsigned long long)s->pages, (unsigned long long)s->peak_pages);
+	fprintf(stderr, "  live         %llu objects, %llu bytes: %llu pages if packed",
+		(unsigned long long)s->live_objects, (unsigned long long)s->live_bytes,
+		(unsigned long long)ideal);
+	if (ideal)
+		fprintf(stderr, ", the pool uses %.2fx that", (double)s->pages / (double)ideal);
+	fputc('\n', stderr);
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct replay_opts opts = { .allocator = "zbud", .log = true };
+	struct replay_summary sum;
+	const char *path = NULL;
+	bool summary = false;
+	enum replay_status st;
+	char err[512];
+	FILE *in = stdin;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--allocator")) {
+			if (++i == argc) {
+				fprintf(stderr, "zbud replay: --allocator needs a NAME\n");
+				return 2;
+			}
+			opts.allocator = argv[i];
+		} else if (!strcmp(argv[i], "--check")) {
+			opts.check = true;
+		} else if (!strcmp(argv[i], "--summary")) {
+			summary = true;
+		} else if (!strcmp(argv[i], "--no-log")) {
+			opts.log = false;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "zbud replay: unknown option '%s' (try --help)\n", argv[i]);
+			return 2;
+		} else if (path) {
+			fprintf(stderr, "zbud replay: one TRACE at most, got '%s' and '%s'\n", path,
+				argv[i]);
+			return 2;
+		} else {
+			path = argv[i];
+		}
+	}
+	if (!zpool_has_pool(opts.allocator)) {
+		fprintf(stderr, "zbud replay: unknown allocator '%s' (known:", opts.allocator);
+		for (unsigned i = 0; zpool_driver_name(i); i++)
+			fprintf(stderr, " %s", zpool_driver_name(i));
+		fprintf(stderr, ")\n");
+		return 2;
+	}
+	if (path && strcmp(path, "-")) {
+		in = fopen(path, "r");
+		if (!in) {
+			fprintf(stderr, "zbud replay: cannot open '%s': %s\n", path, strerror(errno));
+			return 1;
+		}
+	}
+	st = replay_run(in, stdout, &opts, &sum, err, sizeof(err));
+	if (in != stdin)
+		fclose(in);
+	if (fflush(stdout) && st == REPLAY_OK) {
+		fprintf(stderr, "zbud replay: cannot write the log: %s\n", strerror(errno));
+		return 1;
+	}
+	if (st != REPLAY_OK)
+		fprintf(stderr, "zbud replay: %s%s%s\n", path && st == REPLAY_FAILED ? path : "",
+			path && st == REPLAY_FAILED ? ": " : "", err);
+	else if (summary)
+		print_summary(path && strcmp(path, "-") ? path : "stdin", &sum);
+	return st == REPLAY_OK ? 0 : st == REPLAY_BAD_TRACE ? 2 : 1;
+}
