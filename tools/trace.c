@@ -51,7 +51,7 @@ static const char *quote(const struct field *f, char *buf, size_t size)
 
 	for (i = 0; i < n && i + 1 < size; i++)
 		buf[i] = (f->s[i] >= 0x20 && f->s[i] < 0x7f) ? f->s[i] : '?';
-	if (n < f->len && i + 4 < size) {
+	if (n < f->len && i + 3 < size) {
 		memcpy(buf + i, "...", 3);
 		i += 3;
 	}

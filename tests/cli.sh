@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# cli.sh ZBUD SRCDIR - the zbud command end to end: the shipped examples,
+# bad traces and arguments (one line on stderr, the right exit status).
+set -u
+zbud=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0 passed=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { passed=$((passed + 1)); }
+
+# expect NAME STATUS STDOUT-FILE STDERR-PATTERN -- CMD...: run, compare.
+expect() {
+	local name=$1 status=$2 want_out=$3 want_err=$4
+	shift 5
+	"$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	local got=$?
+	if [ "$got" != "$status" ]; then
+		fail "$name: exit $got, want $status ($(head -c 300 "$tmp/err"))"
+		return
+	fi
+	if [ -n "$want_out" ] && ! cmp -s "$tmp/out" "$want_out"; then
+		fail "$name: stdout differs:"; diff "$tmp/out" "$want_out" | head -5
+		return
+	fi
+	if [ -n "$want_err" ]; then
+		if [ "$(wc -l <"$tmp/err")" != 1 ] || ! grep -qE -- "$want_err" "$tmp/err"; then
+			fail "$name: stderr is not one line matching /$want_err/: $(head -3 "$tmp/err")"
+			return
+		fi
+	elif [ "$status" = 0 ] && [ -s "$tmp/err" ] && [ "$name" != summary ]; then
+		fail "$name: unexpected stderr: $(head -3 "$tmp/err")"
+		return
+	fi
+	pass
+}
+
+# The examples from the spec, with Linux's own logs; with --check too.
+for t in "$src"/examples/*.trace; do
+	expect "$(basename "$t")" 0 "${t%.trace}.expect" "" -- "$zbud" replay "$t"
+	expect "$(basename "$t") --check" 0 "${t%.trace}.expect" "" -- "$zbud" replay --check "$t"
+done
+
+# The spec's example on standard input, both ways.
+printf 'a 1 100\na 2 3000\na 3 200\nf 1\na 4 5000\na 5 0\nr 3\n' >"$tmp/spec.trace"
+printf 'a 1 first 1\na 2 last 1\na 3 first 2\nf 1 2\na 4 ENOSPC 2\na 5 EINVAL 2\nr 0 1 2\n' >"$tmp/spec.expect"
+"$zbud" replay <"$tmp/spec.trace" >"$tmp/stdin.out" 2>&1 && cmp -s "$tmp/stdin.out" "$tmp/spec.expect" && pass || fail "stdin"
+"$zbud" replay - <"$tmp/spec.trace" >"$tmp/stdin.out" 2>&1 && cmp -s "$tmp/stdin.out" "$tmp/spec.expect" && pass || fail "stdin -"
+
+# A bad line: the log so far, one line naming the line, exit 2.
+printf 'a 1 100\na 2 3000\nf 9\na 3 1\n' >"$tmp/bad.trace"
+printf 'a 1 first 1\na 2 last 1\n' >"$tmp/bad.expect"
+expect "bad trace" 2 "$tmp/bad.expect" '^zbud replay: line 3: ID 9 is not allocated$' -- "$zbud" replay "$tmp/bad.trace"
+printf 'a 1 100\nz\n' >"$tmp/bad2.trace"
+expect "bad op" 2 "" "^zbud replay: line 2: unknown operation 'z'" -- "$zbud" replay "$tmp/bad2.trace"
+head -c 3000 /dev/urandom >"$tmp/random.trace"
+"$zbud" replay "$tmp/random.trace" >/dev/null 2>"$tmp/err"
+st=$?
+{ [ "$st" = 2 ] || [ "$st" = 0 ]; } && [ "$(wc -l <"$tmp/err")" -le 1 ] && pass || fail "random bytes: exit $st"
+
+# Files and arguments.
+expect "missing file" 1 "" "^zbud replay: cannot open '$tmp/nope': No such file or directory$" -- "$zbud" replay "$tmp/nope"
+expect "directory" 1 "" "^zbud replay: $tmp: read error: Is a directory$" -- "$zbud" replay "$tmp"
+expect "unknown option" 2 "" "^zbud replay: unknown option '--frobnicate'" -- "$zbud" replay --frobnicate
+expect "two traces" 2 "" "^zbud replay: one TRACE at most" -- "$zbud" replay a b
+expect "allocator missing" 2 "" "^zbud replay: --allocator needs a NAME$" -- "$zbud" replay --allocator
+expect "unknown allocator" 2 "" "^zbud replay: unknown allocator 'nope' \(known: zbud" -- "$zbud" replay --allocator nope "$tmp/spec.trace"
+expect "allocator zbud" 0 "$tmp/spec.expect" "" -- "$zbud" replay --allocator zbud "$tmp/spec.trace"
+expect "no command" 2 "" "" -- "$zbud"
+expect "unknown command" 2 "" "^zbud: unknown command 'frob'" -- "$zbud" frob
+expect "help" 0 "" "" -- "$zbud" --help
+expect "replay help" 0 "" "" -- "$zbud" replay --help
+expect "bench usage" 2 "" "usage: zbud bench alloc" -- "$zbud" bench
+expect "bench bad live" 2 "" "bad --live value 'x'" -- "$zbud" bench alloc --live x
+expect "bench bad sizes" 1 "" "cannot open '$tmp/nope'" -- "$zbud" bench alloc --sizes "$tmp/nope"
+printf '100\nabc\n' >"$tmp/sizes"
+expect "bench bad size line" 1 "" "$tmp/sizes:2: 'abc' is not a size" -- "$zbud" bench alloc --sizes "$tmp/sizes"
+
+# The summary goes to stderr, the log stays as it was.
+"$zbud" replay --summary "$tmp/spec.trace" >"$tmp/out" 2>"$tmp/err"
+cmp -s "$tmp/out" "$tmp/spec.expect" && grep -q 'allocations  3 (first 2, last 1), 2 refused' "$tmp/err" &&
+	grep -q 'pool pages   1 at the end, 2 at the peak' "$tmp/err" && pass || fail "summary: $(cat "$tmp/err")"
+"$zbud" replay --summary --no-log "$tmp/spec.trace" >"$tmp/out" 2>/dev/null
+[ ! -s "$tmp/out" ] && pass || fail "--no-log printed a log"
+
+# The benchmark runs and prints a row per allocator.
+"$zbud" bench alloc --live 200 --pairs 2000 >"$tmp/out" 2>&1 && grep -qE '^ +200  zbud +[0-9.]+ ' "$tmp/out" &&
+	grep -qE '^ +200  glibc' "$tmp/out" && pass || fail "bench: $(cat "$tmp/out")"
+
+echo "cli: $passed passed, $failures failed"
+[ "$failures" = 0 ]
