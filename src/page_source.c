@@ -23,8 +23,9 @@
 /*
  * Free pages the arena keeps resident for reuse: at least ARENA_CACHE_MIN
  * (256 KiB, enough to absorb the churn of a pool in steady state without a
- * system call) and up to 1/ARENA_CACHE_DIV of the pages in use.  Past that,
- * half the cache is handed back to the OS in one sorted batch.
+ * system call) and up to 1/ARENA_CACHE_DIV of the pages in use.  Past that
+ * limit, the cache is cut to half of it, in sorted batches of at most
+ * ARENA_TRIM_BATCH pages so that neighbours go back in one madvise().
  */
 #define ARENA_CACHE_MIN 64u
 #define ARENA_CACHE_DIV 32u
@@ -32,7 +33,7 @@
 
 /* A fixed buffer's pages, and the descriptors after them, start on a cache
  * line. */
-#define META_ALIGN 64u
+#define BUFFER_ALIGN 64u
 
 static size_t round_up(size_t n, size_t to)
 {
@@ -82,7 +83,7 @@ static uint64_t clamp_pages(uint64_t pages)
 static int init_buffer(struct page_source *ps, const struct zbud_source_config *cfg)
 {
 	uintptr_t start = (uintptr_t)cfg->buffer;
-	uintptr_t base = round_up(start, META_ALIGN);
+	uintptr_t base = round_up(start, BUFFER_ALIGN);
 	size_t avail = cfg->buffer_size > base - start ? cfg->buffer_size - (base - start) : 0;
 	size_t pages = clamp_pages(avail / (ZBUD_PAGE_SIZE + ps->meta_size));
 
@@ -130,13 +131,10 @@ static int init_arena(struct page_source *ps, const struct zbud_source_config *c
 int page_source_init(struct page_source *ps, const struct zbud_source_config *cfg,
 		     size_t meta_size)
 {
-	static const struct zbud_source_config defaults;
 	int err;
 
 	memset(ps, 0, sizeof(*ps));
 	ps->meta_size = meta_size;
-	if (!cfg)
-		cfg = &defaults;
 	ps->flags = cfg->flags;
 	err = cfg->buffer ? init_buffer(ps, cfg) : init_arena(ps, cfg);
 	reset(ps);
@@ -202,8 +200,7 @@ static int cmp_pgno(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Hand the top @n hot pages back to the OS, a sorted batch at a time so that
- * neighbouring pages go in one madvise(). */
+/* Hand the top @n hot pages back to the OS. */
 static void trim(struct page_source *ps, uint32_t n)
 {
 	uint32_t batch[ARENA_TRIM_BATCH];

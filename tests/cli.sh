@@ -37,11 +37,13 @@ expect() {
 	pass
 }
 
-# The examples from the spec, with Linux's own logs; with --check too.
-for t in "$src"/examples/*.trace; do
-	expect "$(basename "$t")" 0 "${t%.trace}.expect" "" -- "$zbud" replay "$t"
-	expect "$(basename "$t") --check" 0 "${t%.trace}.expect" "" -- "$zbud" replay --check "$t"
+# The examples with Linux's own logs (*.expect); with --check too.
+for e in "$src"/examples/*.expect; do
+	t=${e%.expect}.trace
+	expect "$(basename "$t")" 0 "$e" "" -- "$zbud" replay "$t"
+	expect "$(basename "$t") --check" 0 "$e" "" -- "$zbud" replay --check "$t"
 done
+expect "python-heap --check" 0 "" "" -- "$zbud" replay --check --no-log "$src/examples/python-heap.trace"
 
 # The spec's example on standard input, both ways.
 printf 'a 1 100\na 2 3000\na 3 200\nf 1\na 4 5000\na 5 0\nr 3\n' >"$tmp/spec.trace"
