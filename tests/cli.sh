@@ -78,7 +78,7 @@ expect "bench usage" 2 "" "usage: zbud bench alloc" -- "$zbud" bench
 expect "bench bad live" 2 "" "bad --live value 'x'" -- "$zbud" bench alloc --live x
 expect "bench bad sizes" 1 "" "cannot open '$tmp/nope'" -- "$zbud" bench alloc --sizes "$tmp/nope"
 printf '100\nabc\n' >"$tmp/sizes"
-expect "bench bad size line" 1 "" "$tmp/sizes:2: 'abc' is not a size" -- "$zbud" bench alloc --sizes "$tmp/sizes"
+expect "bench bad size line" 1 "" "$tmp/sizes:2: size 'abc' is not a positive integer" -- "$zbud" bench alloc --sizes "$tmp/sizes"
 
 # The summary goes to stderr, the log stays as it was.
 "$zbud" replay --summary "$tmp/spec.trace" >"$tmp/out" 2>"$tmp/err"

@@ -5,6 +5,7 @@
 #define ZBUD_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Each returns the process's exit status: 0, 1 (failure), 2 (bad input). */
 int cmd_replay(int argc, char **argv);
@@ -13,6 +14,8 @@ int cmd_bench(int argc, char **argv);
 /* Allocation sizes, one a line (the format of data/python-heap.lz4-sizes.txt).
  * On error prints "zbud: FILE:LINE: ..." and returns NULL. */
 unsigned *sizes_load(const char *path, size_t *count);
+/* The same from an open file; @path names it in messages. */
+unsigned *sizes_read(FILE *f, const char *path, size_t *count);
 
 /* Where the data shipped with zbud is: the installed copy, else the source
  * tree's. */

@@ -8,6 +8,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "text.h"
+
+/* Larger sizes are surely not compressed pages. */
+#define MAX_SIZE (1u << 20)
 
 #ifndef ZBUD_DATA_DIR
 #define ZBUD_DATA_DIR "data"
@@ -29,27 +33,41 @@ const char *data_path(const char *name)
 unsigned *sizes_load(const char *path, size_t *count)
 {
 	FILE *f = fopen(path, "r");
-	unsigned *v = NULL;
-	size_t n = 0, cap = 0, lineno = 0;
-	char line[64];
+	unsigned *v;
 
 	if (!f) {
 		fprintf(stderr, "zbud: cannot open '%s': %s\n", path, strerror(errno));
 		return NULL;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *end;
-		unsigned long s;
+	v = sizes_read(f, path, count);
+	fclose(f);
+	return v;
+}
+
+unsigned *sizes_read(FILE *f, const char *path, size_t *count)
+{
+	unsigned *v = NULL;
+	size_t n = 0, cap = 0, lineno = 0, linecap = 0;
+	char *line = NULL, why[160];
+	ssize_t len;
+
+	while ((len = getline(&line, &linecap, f)) >= 0) {
+		struct text_field field;
+		uint64_t size;
+		int fields;
 
 		lineno++;
-		if (line[0] == '#' || line[0] == '\n')
+		if (len && line[len - 1] == '\n')
+			len--;
+		fields = text_split(line, (size_t)len, &field, 1);
+		if (!fields || field.s[0] == '#')
 			continue;
-		errno = 0;
-		s = strtoul(line, &end, 10);
-		if (end == line || (*end && *end != '\n') || errno || s == 0 || s > 1UL << 20) {
-			line[strcspn(line, "\n")] = '\0';
-			fprintf(stderr, "zbud: %s:%zu: '%s' is not a size in bytes (1 to 1048576)\n",
-				path, lineno, line);
+		if (fields > 1) {
+			fprintf(stderr, "zbud: %s:%zu: one size a line, got more\n", path, lineno);
+			goto fail;
+		}
+		if (text_number(&field, "size", 1, MAX_SIZE, &size, why, sizeof(why))) {
+			fprintf(stderr, "zbud: %s:%zu: %s\n", path, lineno, why);
 			goto fail;
 		}
 		if (n == cap) {
@@ -61,17 +79,17 @@ unsigned *sizes_load(const char *path, size_t *count)
 			}
 			v = p;
 		}
-		v[n++] = (unsigned)s;
+		v[n++] = (unsigned)size;
 	}
 	if (ferror(f) || !n) {
 		fprintf(stderr, "zbud: %s: %s\n", path, n ? strerror(errno) : "no sizes in it");
 		goto fail;
 	}
-	fclose(f);
+	free(line);
 	*count = n;
 	return v;
 fail:
-	fclose(f);
+	free(line);
 	free(v);
 	return NULL;
 }
