@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include "check.h"
+#include "fault.h"
 
 /* Pages made read-write at a time: 2 MiB, one huge page, so that growing
  * costs one mprotect() per 512 pages. */
@@ -179,6 +180,8 @@ static int grow(struct page_source *ps)
 
 int page_source_get(struct page_source *ps, uint32_t *pgno)
 {
+	if (fault_hit(FAULT_PAGE))
+		return -ENOMEM;
 	if (ps->hot != PAGE_NIL) {
 		*pgno = pop(ps, &ps->hot, &ps->hot_nr);
 	} else if (ps->cold != PAGE_NIL) {
