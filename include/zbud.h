@@ -161,6 +161,15 @@ struct zbud_stats {
 void zbud_get_stats(struct zbud_pool *pool, struct zbud_stats *stats);
 
 /*
+ * zbud_walk_pages - call @fn(page, first_chunks, last_chunks, @arg) for each
+ * page in use, in page order, under the pool lock (@fn must not call the
+ * pool).  Stops at the first nonzero return and returns it.
+ */
+int zbud_walk_pages(struct zbud_pool *pool,
+		    int (*fn)(uint64_t page, unsigned int first, unsigned int last, void *arg),
+		    void *arg);
+
+/*
  * zbud_check_pool - verify every invariant of the pool
  *
  * Walks all lists and descriptors: list links, list membership by free

@@ -118,11 +118,45 @@ const char *zpool_driver_name(unsigned int i);
 int zpool_reclaim_page(struct zpool *pool, unsigned int retries);
 
 /*
+ * zpool_compact - move objects out of sparsely used pages and free those
+ * pages, as zsmalloc's zs_compact(); handles stay valid.  Returns the pages
+ * freed (0 for a driver that never moves objects, as zbud).
+ */
+uint64_t zpool_compact(struct zpool *pool);
+
+/*
  * zpool_handle_place - where the allocator put a live handle, as named in
  * `zbud replay` logs: "first" or "last" for zbud, "ok" where the driver has
  * no such places.
  */
 const char *zpool_handle_place(struct zpool *pool, unsigned long handle);
+
+/* One page of a pool, as inspection draws it: the bytes in use, and by what. */
+#define ZPOOL_MAX_REGIONS 128
+
+struct zpool_region {
+	uint16_t start, end;            /* bytes [start, end) of the page */
+	char place;                     /* 'h' header (kept out of line, but its
+					   room in the page is taken), 'F' first,
+					   'M' middle, 'L' last, 'H' headless,
+					   'o' objects of a size class */
+};
+
+struct zpool_page_info {
+	uint64_t page;                  /* its number in the pool */
+	unsigned int nregions;          /* regions in use, in address order */
+	struct zpool_region region[ZPOOL_MAX_REGIONS];
+};
+
+/*
+ * zpool_walk - call @fn for each page the pool holds, in page order
+ *
+ * @fn runs under the pool's lock: it must not call the pool.  Stops at
+ * @fn's first nonzero return and returns it; 0 when all pages were seen;
+ * -EOPNOTSUPP for a driver that cannot show its pages.
+ */
+int zpool_walk(struct zpool *pool, int (*fn)(const struct zpool_page_info *page, void *arg),
+	       void *arg);
 
 /* zpool_check - the driver's invariant checker; 0 or -EUCLEAN with @msg */
 int zpool_check(struct zpool *pool, char *msg, size_t len);

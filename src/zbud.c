@@ -44,43 +44,27 @@ enum zbud_buddy zbud_handle_buddy(unsigned long handle)
 static void unbuddied_add(struct zbud_pool *pool, uint32_t pgno, struct zbud_page *zp)
 {
 	int i = num_free_chunks(zp);
-	uint32_t head = pool->unbuddied[i];
 
-	zp->buddy_prev = PAGE_NIL;
-	zp->buddy_next = head;
-	if (head != PAGE_NIL)
-		zbud_page(pool, head)->buddy_prev = pgno;
-	else
-		pool->unbuddied_mask |= 1ULL << i;
-	pool->unbuddied[i] = pgno;
+	plist_add(BUDDY_LINKS(pool), &pool->unbuddied[i], pgno);
+	pool->unbuddied_mask |= 1ULL << i;
 }
 
 /* @zp must still have the chunks it was listed under. */
-static void unbuddied_del(struct zbud_pool *pool, struct zbud_page *zp)
+static void unbuddied_del(struct zbud_pool *pool, uint32_t pgno, struct zbud_page *zp)
 {
 	int i = num_free_chunks(zp);
 
-	if (zp->buddy_prev != PAGE_NIL) {
-		zbud_page(pool, zp->buddy_prev)->buddy_next = zp->buddy_next;
-	} else {
-		pool->unbuddied[i] = zp->buddy_next;
-		if (zp->buddy_next == PAGE_NIL)
-			pool->unbuddied_mask &= ~(1ULL << i);
-	}
-	if (zp->buddy_next != PAGE_NIL)
-		zbud_page(pool, zp->buddy_next)->buddy_prev = zp->buddy_prev;
+	plist_del(BUDDY_LINKS(pool), &pool->unbuddied[i], pgno);
+	if (plist_empty(&pool->unbuddied[i]))
+		pool->unbuddied_mask &= ~(1ULL << i);
 }
 
-/* The first page of unbuddied[i], taken off the list. */
+/* The first page of unbuddied[i], which is not empty, taken off it. */
 static uint32_t unbuddied_pop(struct zbud_pool *pool, int i)
 {
-	uint32_t pgno = pool->unbuddied[i];
-	uint32_t next = zbud_page(pool, pgno)->buddy_next;
+	uint32_t pgno = plist_pop(BUDDY_LINKS(pool), &pool->unbuddied[i]);
 
-	pool->unbuddied[i] = next;
-	if (next != PAGE_NIL)
-		zbud_page(pool, next)->buddy_prev = PAGE_NIL;
-	else
+	if (plist_empty(&pool->unbuddied[i]))
 		pool->unbuddied_mask &= ~(1ULL << i);
 	return pgno;
 }
@@ -99,37 +83,12 @@ static void buddy_list_add(struct zbud_pool *pool, uint32_t pgno, struct zbud_pa
 		unbuddied_add(pool, pgno, zp);
 }
 
-static void buddy_list_del(struct zbud_pool *pool, struct zbud_page *zp)
+static void buddy_list_del(struct zbud_pool *pool, uint32_t pgno, struct zbud_page *zp)
 {
 	if (buddied(zp))
 		pool->buddied_nr--;
 	else
-		unbuddied_del(pool, zp);
-}
-
-/* ---- The LRU: head is the page most recently allocated into ---- */
-
-static void lru_add(struct zbud_pool *pool, uint32_t pgno, struct zbud_page *zp)
-{
-	zp->lru_prev = PAGE_NIL;
-	zp->lru_next = pool->lru_head;
-	if (pool->lru_head != PAGE_NIL)
-		zbud_page(pool, pool->lru_head)->lru_prev = pgno;
-	else
-		pool->lru_tail = pgno;
-	pool->lru_head = pgno;
-}
-
-static void lru_del(struct zbud_pool *pool, struct zbud_page *zp)
-{
-	if (zp->lru_prev != PAGE_NIL)
-		zbud_page(pool, zp->lru_prev)->lru_next = zp->lru_next;
-	else
-		pool->lru_head = zp->lru_next;
-	if (zp->lru_next != PAGE_NIL)
-		zbud_page(pool, zp->lru_next)->lru_prev = zp->lru_prev;
-	else
-		pool->lru_tail = zp->lru_prev;
+		unbuddied_del(pool, pgno, zp);
 }
 
 static void add_pages(struct zbud_pool *pool, int64_t delta)
@@ -168,8 +127,8 @@ struct zbud_pool *zbud_create_pool_config(const struct zbud_config *cfg)
 	}
 	lock_init(&pool->lock);
 	for (int i = 0; i < ZBUD_NCHUNKS; i++)
-		pool->unbuddied[i] = PAGE_NIL;
-	pool->lru_head = pool->lru_tail = PAGE_NIL;
+		plist_init(&pool->unbuddied[i]);
+	plist_init(&pool->lru);
 	pool->ops = cfg->ops;
 	pool->private_data = cfg->private_data;
 	return pool;
@@ -216,7 +175,7 @@ int zbud_alloc(struct zbud_pool *pool, size_t size, unsigned long *handle)
 		pgno = unbuddied_pop(pool, __builtin_ctzll(fits));
 		zp = zbud_page(pool, pgno);
 		bud = zp->first_chunks == 0 ? ZBUD_FIRST : ZBUD_LAST;
-		lru_del(pool, zp); /* to be re-added at the head */
+		plist_del(LRU_LINKS(pool), &pool->lru, pgno); /* to be re-added at the head */
 	} else {
 		int err = page_source_get(&pool->src, &pgno);
 
@@ -238,7 +197,7 @@ int zbud_alloc(struct zbud_pool *pool, size_t size, unsigned long *handle)
 		pool->buddied_nr++;
 	else
 		unbuddied_add(pool, pgno, zp);
-	lru_add(pool, pgno, zp);
+	plist_add(LRU_LINKS(pool), &pool->lru, pgno);
 	*handle = encode_handle(pgno, zp, bud);
 	lock_release(&pool->lock);
 	return 0;
@@ -275,7 +234,7 @@ void zbud_free(struct zbud_pool *pool, unsigned long handle)
 	 * kernel clears the chunks first, but unlinking needs them. */
 	other = bud == ZBUD_FIRST ? zp->last_chunks : zp->first_chunks;
 	if (!zp->under_reclaim)
-		buddy_list_del(pool, zp);
+		buddy_list_del(pool, pgno, zp);
 	if (bud == ZBUD_FIRST)
 		zp->first_chunks = 0;
 	else
@@ -285,7 +244,7 @@ void zbud_free(struct zbud_pool *pool, unsigned long handle)
 		goto out; /* reclaim will free the page */
 
 	if (!other) {
-		lru_del(pool, zp);
+		plist_del(LRU_LINKS(pool), &pool->lru, pgno);
 		free_zbud_page(pool, pgno);
 	} else {
 		unbuddied_add(pool, pgno, zp);
@@ -301,17 +260,17 @@ int zbud_reclaim_page(struct zbud_pool *pool, unsigned int retries)
 	uint32_t pgno;
 
 	lock_take(&pool->lock);
-	if (!pool->ops || !pool->ops->evict || pool->lru_tail == PAGE_NIL || retries == 0) {
+	if (!pool->ops || !pool->ops->evict || plist_empty(&pool->lru) || retries == 0) {
 		lock_release(&pool->lock);
 		return -EINVAL;
 	}
 	for (unsigned int i = 0; i < retries; i++) {
-		pgno = pool->lru_tail;
+		pgno = pool->lru.tail;
 		if (pgno == PAGE_NIL)
 			break; /* other threads' reclaims hold every page */
 		zp = zbud_page(pool, pgno);
-		lru_del(pool, zp);
-		buddy_list_del(pool, zp);
+		plist_del(LRU_LINKS(pool), &pool->lru, pgno);
+		buddy_list_del(pool, pgno, zp);
 		/* Protect the page against free; take the handles while locked. */
 		zp->under_reclaim = true;
 		first_handle = zp->first_chunks ? encode_handle(pgno, zp, ZBUD_FIRST) : 0;
@@ -331,7 +290,7 @@ int zbud_reclaim_page(struct zbud_pool *pool, unsigned int retries)
 			return 0;
 		}
 		buddy_list_add(pool, pgno, zp);
-		lru_add(pool, pgno, zp);
+		plist_add(LRU_LINKS(pool), &pool->lru, pgno);
 	}
 	lock_release(&pool->lock);
 	return -EAGAIN;

@@ -4,6 +4,7 @@
  * Slow on purpose: it trusts no counter and no link, and walks everything.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,65 +32,59 @@ static int check_page(const struct zbud_page *zp, uint32_t pgno, char *msg, size
 	return 0;
 }
 
-static int check_lru(const struct zbud_pool *pool, uint8_t *marks, uint64_t *count,
-		     char *msg, size_t len)
+/* What the list walks need to check a page, and to say what is wrong. */
+struct visit {
+	const struct zbud_pool *pool;
+	int list;               /* the unbuddied list walked; -1: the LRU */
+	char *msg;
+	size_t len;
+};
+
+static int visit_lru(uint32_t p, void *arg)
 {
-	uint32_t prev = PAGE_NIL;
+	const struct visit *v = arg;
+	const struct zbud_page *zp = zbud_page(v->pool, p);
 
-	for (uint32_t p = pool->lru_head; p != PAGE_NIL; prev = p, p = zbud_page(pool, p)->lru_next) {
-		const struct zbud_page *zp;
-
-		if (p >= pool->src.next)
-			return check_fail(msg, len, "LRU: page %u out of range", p);
-		zp = zbud_page(pool, p);
-		if (marks[p] & ON_LRU)
-			return check_fail(msg, len, "LRU: page %u listed twice", p);
-		marks[p] |= ON_LRU;
-		if (zp->lru_prev != prev)
-			return check_fail(msg, len, "LRU: page %u points back to %u, not %u", p,
-					  zp->lru_prev, prev);
-		if (page_is_free(zp) || zp->under_reclaim)
-			return check_fail(msg, len, "LRU: page %u is %s", p,
-					  zp->under_reclaim ? "under reclaim" : "free");
-		++*count;
-	}
-	if (pool->lru_tail != prev)
-		return check_fail(msg, len, "LRU: tail is %u, last page is %u", pool->lru_tail, prev);
+	if (page_is_free(zp) || zp->under_reclaim)
+		return check_fail(v->msg, v->len, "LRU: page %u is %s", p,
+				  zp->under_reclaim ? "under reclaim" : "free");
 	return 0;
 }
 
-static int check_unbuddied(const struct zbud_pool *pool, int i, uint8_t *marks, uint64_t *count,
-			   char *msg, size_t len)
+static int visit_unbuddied(uint32_t p, void *arg)
 {
-	uint32_t prev = PAGE_NIL;
-	bool listed = pool->unbuddied[i] != PAGE_NIL;
+	const struct visit *v = arg;
+	const struct zbud_page *zp = zbud_page(v->pool, p);
 
-	if (listed != !!(pool->unbuddied_mask & (1ULL << i)))
-		return check_fail(msg, len, "unbuddied[%d]: mask bit says %s", i,
-				  listed ? "empty" : "not empty");
-	for (uint32_t p = pool->unbuddied[i]; p != PAGE_NIL;
-	     prev = p, p = zbud_page(pool, p)->buddy_next) {
-		const struct zbud_page *zp;
-
-		if (p >= pool->src.next)
-			return check_fail(msg, len, "unbuddied[%d]: page %u out of range", i, p);
-		zp = zbud_page(pool, p);
-		if (marks[p] & ON_UNBUDDIED)
-			return check_fail(msg, len, "unbuddied: page %u listed twice", p);
-		marks[p] |= ON_UNBUDDIED;
-		if (zp->buddy_prev != prev)
-			return check_fail(msg, len, "unbuddied[%d]: page %u points back to %u, not %u",
-					  i, p, zp->buddy_prev, prev);
-		if (!zp->first_chunks == !zp->last_chunks || zp->under_reclaim)
-			return check_fail(msg, len, "unbuddied[%d]: page %u has first %u, last %u%s", i,
-					  p, zp->first_chunks, zp->last_chunks,
-					  zp->under_reclaim ? ", under reclaim" : "");
-		if (num_free_chunks(zp) != i)
-			return check_fail(msg, len, "unbuddied[%d]: page %u has %d free chunks", i, p,
-					  num_free_chunks(zp));
-		++*count;
-	}
+	if (!zp->first_chunks == !zp->last_chunks || zp->under_reclaim)
+		return check_fail(v->msg, v->len, "unbuddied[%d]: page %u has first %u, last %u%s",
+				  v->list, p, zp->first_chunks, zp->last_chunks,
+				  zp->under_reclaim ? ", under reclaim" : "");
+	if (num_free_chunks(zp) != v->list)
+		return check_fail(v->msg, v->len, "unbuddied[%d]: page %u has %d free chunks",
+				  v->list, p, num_free_chunks(zp));
 	return 0;
+}
+
+static int check_lists(const struct zbud_pool *pool, uint8_t *marks, uint64_t *on_lru,
+		       uint64_t *on_unbuddied, char *msg, size_t len)
+{
+	struct visit v = { pool, -1, msg, len };
+	char name[32];
+	int err = plist_check(LRU_LINKS(pool), &pool->lru, "LRU", pool->src.next, marks, ON_LRU,
+			      visit_lru, &v, on_lru, msg, len);
+
+	for (v.list = 0; !err && v.list < ZBUD_NCHUNKS; v.list++) {
+		bool listed = !plist_empty(&pool->unbuddied[v.list]);
+
+		if (listed != !!(pool->unbuddied_mask & (1ULL << v.list)))
+			return check_fail(msg, len, "unbuddied[%d]: mask bit says %s", v.list,
+					  listed ? "empty" : "not empty");
+		snprintf(name, sizeof(name), "unbuddied[%d]", v.list);
+		err = plist_check(BUDDY_LINKS(pool), &pool->unbuddied[v.list], name, pool->src.next,
+				  marks, ON_UNBUDDIED, visit_unbuddied, &v, on_unbuddied, msg, len);
+	}
+	return err;
 }
 
 static int check_locked(const struct zbud_pool *pool, uint8_t *marks, char *msg, size_t len)
@@ -121,17 +116,12 @@ static int check_locked(const struct zbud_pool *pool, uint8_t *marks, char *msg,
 	if (buddied != pool->buddied_nr)
 		return check_fail(msg, len, "%llu buddied pages, counted %llu",
 				  (unsigned long long)buddied, (unsigned long long)pool->buddied_nr);
-	err = check_lru(pool, marks, &on_lru, msg, len);
+	err = check_lists(pool, marks, &on_lru, &on_unbuddied, msg, len);
 	if (err)
 		return err;
 	if (on_lru != in_use - reclaiming)
 		return check_fail(msg, len, "LRU holds %llu pages of %llu in use",
 				  (unsigned long long)on_lru, (unsigned long long)(in_use - reclaiming));
-	for (int i = 0; i < ZBUD_NCHUNKS; i++) {
-		err = check_unbuddied(pool, i, marks, &on_unbuddied, msg, len);
-		if (err)
-			return err;
-	}
 	if (on_unbuddied != unbuddied)
 		return check_fail(msg, len, "unbuddied lists hold %llu of %llu one-buddy pages",
 				  (unsigned long long)on_unbuddied, (unsigned long long)unbuddied);
@@ -176,4 +166,21 @@ void zbud_get_stats(struct zbud_pool *pool, struct zbud_stats *st)
 	st->source_capacity = pool->src.capacity;
 	st->meta_bytes = sizeof(*pool) + page_source_meta_bytes(&pool->src);
 	lock_release(&pool->lock);
+}
+
+int zbud_walk_pages(struct zbud_pool *pool,
+		    int (*fn)(uint64_t page, unsigned int first, unsigned int last, void *arg),
+		    void *arg)
+{
+	int ret = 0;
+
+	lock_take(&pool->lock);
+	for (uint32_t p = 0; p < pool->src.next && !ret; p++) {
+		const struct zbud_page *zp = zbud_page(pool, p);
+
+		if (!page_is_free(zp))
+			ret = fn(p, zp->first_chunks, zp->last_chunks, arg);
+	}
+	lock_release(&pool->lock);
+	return ret;
 }

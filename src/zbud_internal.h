@@ -8,10 +8,10 @@
  * page source's), linked by 32-bit page numbers.  Chunk 0 of each page stays
  * unused so that every offset, and so every decision, is the kernel's.
  *
- *   pool->unbuddied[i]  -> page -> page -> NIL    pages with one buddy and
- *                                                 i free chunks, newest first
- *   pool->lru_head      -> page -> ... -> page <- pool->lru_tail
- *                          (most recently allocated into first)
+ *   pool->unbuddied[i]  page -> page -> NIL      pages with one buddy and
+ *                                                i free chunks, newest first
+ *   pool->lru           page -> ... -> page      most recently allocated
+ *                                                into first (pagelist.h)
  *
  * The kernel's buddied list is never walked (it shares storage with the
  * unused unbuddied[0]); a count stands in for it.  A page under reclaim is on
@@ -28,14 +28,13 @@
 #include <stdint.h>
 
 #include "page_source.h"
+#include "pagelist.h"
 #include "zbud.h"
 
 struct zbud_page {
-	uint32_t buddy_next;    /* along unbuddied[free chunks]; first, so that the
+	struct plink buddy;     /* on unbuddied[free chunks]; first, so that the
 				   page source may link free pages through it */
-	uint32_t buddy_prev;
-	uint32_t lru_next;      /* towards the tail (older) */
-	uint32_t lru_prev;      /* towards the head (newer) */
+	struct plink lru;       /* next: older, prev: newer */
 	uint8_t first_chunks;
 	uint8_t last_chunks;
 	bool under_reclaim;
@@ -45,8 +44,8 @@ struct zbud_pool {
 	struct lock lock;
 	struct page_source src;
 	uint64_t unbuddied_mask;            /* bit i: unbuddied[i] is not empty */
-	uint32_t unbuddied[ZBUD_NCHUNKS];   /* list heads, PAGE_NIL when empty */
-	uint32_t lru_head, lru_tail;
+	struct plist unbuddied[ZBUD_NCHUNKS];
+	struct plist lru;
 	uint64_t buddied_nr;
 	_Atomic uint64_t pages_nr;          /* read without the lock */
 	const struct zbud_ops *ops;
@@ -57,6 +56,9 @@ static inline struct zbud_page *zbud_page(const struct zbud_pool *pool, uint32_t
 {
 	return (struct zbud_page *)pool->src.meta + pgno;
 }
+
+#define BUDDY_LINKS(pool) PLINKS((pool)->src.meta, struct zbud_page, buddy)
+#define LRU_LINKS(pool) PLINKS((pool)->src.meta, struct zbud_page, lru)
 
 static inline int num_free_chunks(const struct zbud_page *zp)
 {

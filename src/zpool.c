@@ -10,6 +10,8 @@
 /* Every built-in allocator: one entry each. */
 static const struct zpool_driver *const drivers[] = {
 	&zpool_zbud_driver,
+	&zpool_z3fold_driver,
+	&zpool_zsmalloc_driver,
 };
 
 #define NDRIVERS (sizeof(drivers) / sizeof(drivers[0]))
@@ -162,6 +164,11 @@ uint64_t zpool_get_total_size(struct zpool *zpool)
 	return zpool->driver->total_size(zpool->pool);
 }
 
+uint64_t zpool_compact(struct zpool *zpool)
+{
+	return zpool->driver->compact ? zpool->driver->compact(zpool->pool) : 0;
+}
+
 bool zpool_evictable(struct zpool *zpool)
 {
 	return zpool->evictable;
@@ -170,6 +177,12 @@ bool zpool_evictable(struct zpool *zpool)
 const char *zpool_handle_place(struct zpool *zpool, unsigned long handle)
 {
 	return zpool->driver->handle_place(zpool->pool, handle);
+}
+
+int zpool_walk(struct zpool *zpool, int (*fn)(const struct zpool_page_info *, void *),
+	       void *arg)
+{
+	return zpool->driver->walk ? zpool->driver->walk(zpool->pool, fn, arg) : -EOPNOTSUPP;
 }
 
 int zpool_check(struct zpool *zpool, char *msg, size_t len)

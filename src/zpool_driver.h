@@ -23,13 +23,18 @@ struct zpool_driver {
 	void *(*map)(void *pool, unsigned long handle, enum zpool_mapmode mm);
 	void (*unmap)(void *pool, unsigned long handle);
 	uint64_t (*total_size)(void *pool);
+	/* NULL when there is nothing to compact on demand; returns pages freed */
+	uint64_t (*compact)(void *pool);
 	const char *(*handle_place)(void *pool, unsigned long handle);
 	int (*check)(void *pool, char *msg, size_t len);
+	int (*walk)(void *pool, int (*fn)(const struct zpool_page_info *, void *), void *arg);
 };
 
 /* The pool's evict callback, or -ENOENT when it has none (as the kernel). */
 int zpool_evict(struct zpool *zpool, unsigned long handle);
 
 extern const struct zpool_driver zpool_zbud_driver;
+extern const struct zpool_driver zpool_z3fold_driver;
+extern const struct zpool_driver zpool_zsmalloc_driver;
 
 #endif /* ZBUD_ZPOOL_DRIVER_H */

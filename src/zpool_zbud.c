@@ -75,6 +75,42 @@ static int zbud_zpool_check(void *pool, char *msg, size_t len)
 	return zbud_check_pool(pool, msg, len);
 }
 
+struct walk {
+	int (*fn)(const struct zpool_page_info *, void *);
+	void *arg;
+	struct zpool_page_info info;
+};
+
+static void add_region(struct zpool_page_info *info, unsigned int start, unsigned int end,
+		       char place)
+{
+	info->region[info->nregions++] = (struct zpool_region){
+		(uint16_t)start, (uint16_t)end, place,
+	};
+}
+
+static int walk_page(uint64_t page, unsigned int first, unsigned int last, void *arg)
+{
+	struct walk *w = arg;
+
+	w->info.page = page;
+	w->info.nregions = 0;
+	add_region(&w->info, 0, ZBUD_CHUNK_SIZE, 'h');
+	if (first)
+		add_region(&w->info, ZBUD_CHUNK_SIZE, (first + 1) * ZBUD_CHUNK_SIZE, 'F');
+	if (last)
+		add_region(&w->info, ZBUD_PAGE_SIZE - last * ZBUD_CHUNK_SIZE, ZBUD_PAGE_SIZE, 'L');
+	return w->fn(&w->info, w->arg);
+}
+
+static int zbud_zpool_walk(void *pool, int (*fn)(const struct zpool_page_info *, void *),
+			   void *arg)
+{
+	struct walk w = { .fn = fn, .arg = arg };
+
+	return zbud_walk_pages(pool, walk_page, &w);
+}
+
 const struct zpool_driver zpool_zbud_driver = {
 	.type = "zbud",
 	.create = zbud_zpool_create,
@@ -87,4 +123,5 @@ const struct zpool_driver zpool_zbud_driver = {
 	.total_size = zbud_zpool_total_size,
 	.handle_place = zbud_zpool_handle_place,
 	.check = zbud_zpool_check,
+	.walk = zbud_zpool_walk,
 };

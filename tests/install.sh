@@ -13,9 +13,15 @@ check() {
 	grep -q '^evicting "second"$' "$tmp/out"
 	grep -q '^fourth is still there; 1 page left$' "$tmp/out"
 }
+check_store() {
+	"$tmp/store" | grep -q '^100 pages, [0-9]* bytes in the pool$'
+}
 # The build tree.
 "$cc" -I"$src/include" "$src/examples/hello.c" "$build/libzbud.a" -lpthread -o "$tmp/hello"
 check
+"$cc" -I"$src/include" "$src/examples/store.c" "$build/libzbud.a" -lpthread -llz4 -lzstd -llzo2 -lz \
+	-o "$tmp/store"
+check_store
 # Installed, through pkg-config, static and shared.
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 pc=$(ls -d "$tmp"/prefix/lib*/pkgconfig | head -1)
@@ -23,6 +29,11 @@ pc=$(ls -d "$tmp"/prefix/lib*/pkgconfig | head -1)
 flags=$(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs zbud)
 "$cc" "$src/examples/hello.c" $flags -o "$tmp/hello" -Wl,-rpath,"$(dirname "$pc")"
 check
-[ -x "$tmp/prefix/bin/zbud" ] && [ -f "$tmp/prefix/include/zbud.h" ] && [ -f "$tmp/prefix/include/zpool.h" ]
+"$cc" "$src/examples/store.c" $flags -o "$tmp/store" -Wl,-rpath,"$(dirname "$pc")"
+check_store
+static=$(PKG_CONFIG_PATH=$pc pkg-config --static --cflags --libs zbud)
+"$cc" "$src/examples/store.c" -Wl,-Bstatic $static -Wl,-Bdynamic -o "$tmp/store"
+check_store
+[ -f "$tmp/prefix/include/zswap.h" ][ -x "$tmp/prefix/bin/zbud" ] && [ -f "$tmp/prefix/include/zbud.h" ] && [ -f "$tmp/prefix/include/zpool.h" ]
 [ -f "$tmp/prefix/share/zbud/python-heap.lz4-sizes.txt" ]
 echo "install: 1 passed, 0 failed"

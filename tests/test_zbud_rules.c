@@ -451,10 +451,10 @@ static void test_checker_catches_corruption(void **state)
 	assert_non_null(strstr(msg, "overlaps"));
 	zp->first_chunks = 16;
 	assert_int_equal(zbud_check_pool(pool, msg, sizeof(msg)), 0);
-	zp->lru_prev = 7;
+	zp->lru.prev = 7;
 	assert_int_equal(zbud_check_pool(pool, msg, sizeof(msg)), -EUCLEAN);
 	assert_non_null(strstr(msg, "LRU"));
-	zp->lru_prev = PAGE_NIL;
+	zp->lru.prev = PAGE_NIL;
 	pool->buddied_nr++;
 	assert_int_equal(zbud_check_pool(pool, msg, sizeof(msg)), -EUCLEAN);
 	pool->buddied_nr--;

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -138,6 +139,41 @@ static void test_buffer_source(void **state)
 	zpool_destroy_pool(pool);
 }
 
+struct seen {
+	int pages;
+	char layout[8][64];
+};
+
+static int record(const struct zpool_page_info *page, void *arg)
+{
+	struct seen *s = arg;
+	char *out = s->layout[s->pages++];
+
+	for (unsigned i = 0; i < page->nregions; i++)
+		out += sprintf(out, "%c%u-%u ", page->region[i].place, page->region[i].start,
+			       page->region[i].end);
+	return s->pages == 8;
+}
+
+/* The walk shows each page's header, FIRST and LAST where they are. */
+static void test_walk(void **state)
+{
+	struct zpool *pool = zpool_create_pool("zbud", "w", NULL);
+	struct seen seen = { 0 };
+	unsigned long a, b, c;
+
+	(void)state;
+	assert_int_equal(zpool_malloc(pool, 1000, &a), 0);
+	assert_int_equal(zpool_malloc(pool, 3000, &b), 0);
+	assert_int_equal(zpool_malloc(pool, 3000, &c), 0);
+	zpool_free(pool, a);
+	assert_int_equal(zpool_walk(pool, record, &seen), 0);
+	assert_int_equal(seen.pages, 2);
+	assert_string_equal(seen.layout[0], "h0-64 L1088-4096 ");
+	assert_string_equal(seen.layout[1], "h0-64 F64-3072 ");
+	zpool_destroy_pool(pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_shrink),
 		cmocka_unit_test(test_not_evictable),
 		cmocka_unit_test(test_buffer_source),
+		cmocka_unit_test(test_walk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,10 @@
 int cmd_replay(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
+/* The benchmarks behind `zbud bench`, one file each. */
+int bench_alloc(int argc, char **argv);
+int bench_store(int argc, char **argv);
+
 /* Allocation sizes, one a line (the format of data/python-heap.lz4-sizes.txt).
  * On error prints "zbud: FILE:LINE: ..." and returns NULL. */
 unsigned *sizes_load(const char *path, size_t *count);

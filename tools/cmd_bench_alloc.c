@@ -259,7 +259,7 @@ static int parse_live(char *arg, size_t *live, int *nlive)
 	return *nlive ? 0 : -1;
 }
 
-static int bench_alloc(int argc, char **argv)
+int bench_alloc(int argc, char **argv)
 {
 	const struct allocator *only = NULL;
 	size_t live[MAX_LIVE_SETS] = { 1000, 20000, 200000 }, nsizes;
@@ -325,12 +325,4 @@ static int bench_alloc(int argc, char **argv)
 	}
 	free(sizes);
 	return 0;
-}
-
-int cmd_bench(int argc, char **argv)
-{
-	if (argc >= 2 && !strcmp(argv[1], "alloc"))
-		return bench_alloc(argc - 1, argv + 1);
-	fprintf(stderr, "usage: zbud bench alloc [OPTIONS]   (`zbud bench alloc --help`)\n");
-	return argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? 0 : 2;
 }

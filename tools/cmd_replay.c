@@ -36,9 +36,11 @@ static void print_summary(const char *name, const struct replay_summary *s)
 
 	fprintf(stderr, "%s: %llu lines, %llu operations\n", name,
 		(unsigned long long)s->lines, (unsigned long long)s->ops);
-	fprintf(stderr, "  allocations  %llu (first %llu, last %llu), %llu refused\n",
-		(unsigned long long)s->allocs, (unsigned long long)s->allocs_first,
-		(unsigned long long)s->allocs_last, (unsigned long long)s->alloc_errors);
+	fprintf(stderr, "  allocations  %llu (", (unsigned long long)s->allocs);
+	for (int i = 0; i < REPLAY_MAX_PLACES && s->places[i].name; i++)
+		fprintf(stderr, "%s%s %llu", i ? ", " : "", s->places[i].name,
+			(unsigned long long)s->places[i].count);
+	fprintf(stderr, "), %llu refused\n", (unsigned long long)s->alloc_errors);
 	fprintf(stderr, "  frees        %llu\n", (unsigned long long)s->frees);
 	fprintf(stderr, "  reclaims     %llu (%llu freed a page), %llu objects evicted\n",
 		(unsigned long long)s->reclaims, (unsigned long long)s->reclaims_ok,

@@ -171,6 +171,18 @@ static uint64_t pool_pages(struct replay *r)
 	return zpool_get_total_size(r->pool) / ZBUD_PAGE_SIZE;
 }
 
+static void count_place(struct replay_summary *sum, const char *place)
+{
+	for (int i = 0; i < REPLAY_MAX_PLACES; i++) {
+		if (!sum->places[i].name)
+			sum->places[i].name = place;
+		if (!strcmp(sum->places[i].name, place)) {
+			sum->places[i].count++;
+			return;
+		}
+	}
+}
+
 static void do_alloc(struct replay *r, const struct trace_op *op, FILE *out)
 {
 	unsigned long handle;
@@ -183,8 +195,7 @@ static void do_alloc(struct replay *r, const struct trace_op *op, FILE *out)
 	} else {
 		r->sum->allocs++;
 		what = zpool_handle_place(r->pool, handle);
-		r->sum->allocs_first += !strcmp(what, "first");
-		r->sum->allocs_last += !strcmp(what, "last");
+		count_place(r->sum, what);
 		if (add_object(r, op->id, handle, op->arg))
 			fail(r, "out of memory");
 		else if (r->opts->check)

@@ -18,9 +18,15 @@ struct replay_opts {
 	bool log;               /* print the decision log */
 };
 
+#define REPLAY_MAX_PLACES 6
+
 struct replay_summary {
 	uint64_t lines, ops;
-	uint64_t allocs, allocs_first, allocs_last, alloc_errors;
+	uint64_t allocs, alloc_errors;
+	struct {
+		const char *name;       /* as zpool_handle_place() says: "first", ... */
+		uint64_t count;
+	} places[REPLAY_MAX_PLACES];    /* in order of first use; name NULL after */
 	uint64_t frees, reclaims, reclaims_ok, evicted;
 	uint64_t pages, peak_pages;
 	uint64_t live_objects, live_bytes;

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "fault.h"
+
 #define IDMAP_MIN_SLOTS 64
 
 /* splitmix64's finaliser: IDs and handles are far from random. */
@@ -44,12 +46,17 @@ static struct idmap_slot *find(const struct idmap *m, uint64_t key)
 	}
 }
 
+size_t idmap_bytes(const struct idmap *m)
+{
+	return m->slots ? (m->mask + 1) * sizeof(*m->slots) : 0;
+}
+
 static int grow(struct idmap *m)
 {
 	size_t n = m->slots ? (m->mask + 1) * 2 : IDMAP_MIN_SLOTS;
 	struct idmap old = *m;
 
-	m->slots = calloc(n, sizeof(*m->slots));
+	m->slots = fault_hit(FAULT_META) ? NULL : calloc(n, sizeof(*m->slots));
 	if (!m->slots) {
 		*m = old;
 		return -ENOMEM;
@@ -112,6 +119,7 @@ bool idmap_del(struct idmap *m, uint64_t key)
 		}
 	}
 	m->slots[hole].used = false;
-	m->count--;
+	if (!--m->count)
+		idmap_fini(m); /* an emptied map holds no memory */
 	return true;
 }

@@ -1,0 +1,33 @@
+/*
+ * pagelist.c - the list walk the invariant checkers share
+ */
+#include "pagelist.h"
+
+#include "check.h"
+
+int plist_check(struct plinks in, const struct plist *l, const char *name, uint32_t npages,
+		uint8_t *marks, uint8_t mark, int (*visit)(uint32_t pgno, void *arg), void *arg,
+		uint64_t *count, char *msg, size_t len)
+{
+	uint32_t prev = PAGE_NIL;
+
+	for (uint32_t p = l->head; p != PAGE_NIL; prev = p, p = plink(in, p)->next) {
+		int err;
+
+		if (p >= npages)
+			return check_fail(msg, len, "%s: page %u out of range", name, p);
+		if (marks[p] & mark)
+			return check_fail(msg, len, "%s: page %u listed twice", name, p);
+		marks[p] |= mark;
+		if (plink(in, p)->prev != prev)
+			return check_fail(msg, len, "%s: page %u points back to %u, not %u", name, p,
+					  plink(in, p)->prev, prev);
+		err = visit(p, arg);
+		if (err)
+			return err;
+		++*count;
+	}
+	if (l->tail != prev)
+		return check_fail(msg, len, "%s: tail is %u, last page is %u", name, l->tail, prev);
+	return 0;
+}

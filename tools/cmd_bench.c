@@ -1,0 +1,40 @@
+/*
+ * cmd_bench.c - `zbud bench`: dispatch to one benchmark per file
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *what;
+} benches[] = {
+	{ "alloc", bench_alloc, "free+alloc pairs: zbud against glibc, mimalloc, jemalloc" },
+	{ "store", bench_store, "the store: each compressor x allocator on real pages" },
+};
+
+#define NBENCHES (sizeof(benches) / sizeof(benches[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: zbud bench NAME [OPTIONS]   (`zbud bench NAME --help`)\n\n");
+	for (size_t i = 0; i < NBENCHES; i++)
+		fprintf(f, "  %-6s %s\n", benches[i].name, benches[i].what);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; argc >= 2 && i < NBENCHES; i++)
+		if (!strcmp(argv[1], benches[i].name))
+			return benches[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "zbud bench: %s%s%s (alloc or store; try --help)\n",
+		argc >= 2 ? "unknown benchmark '" : "which benchmark?", argc >= 2 ? argv[1] : "",
+		argc >= 2 ? "'" : "");
+	return 2;
+}
