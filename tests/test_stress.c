@@ -39,6 +39,7 @@
 
 #include <cmocka.h>
 
+#include "stress_util.h"
 #include "zbud.h"
 
 #define WORKERS 4
@@ -104,8 +105,8 @@ struct stress {
 	struct bucket bucket[BUCKETS];
 	struct queue queue[WORKERS];
 	atomic_bool stop;
-	atomic_ulong ops, evicted, refused, reclaimed, handed, errors;
-	char first_error[160];  /* written by whoever counts the first error */
+	atomic_ulong ops, evicted, refused, reclaimed, handed;
+	struct thread_errors errors;
 };
 
 struct worker {
@@ -118,18 +119,6 @@ struct worker {
 
 /* zbud_create_pool() takes no private pointer; cmocka runs one test at a time. */
 static struct stress *current;
-
-static void __attribute__((format(printf, 2, 3)))
-report(struct stress *st, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (atomic_fetch_add(&st->errors, 1))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(st->first_error, sizeof(st->first_error), fmt, ap);
-	va_end(ap);
-}
 
 static unsigned int below(struct worker *w, unsigned int n)
 {
@@ -258,7 +247,7 @@ static bool make_live(struct worker *w, int s, uint64_t gen)
 	int rc = zbud_alloc(st->pool, size, &sl->handle);
 
 	if (rc) {
-		report(st, "zbud_alloc(%zu): %d", size, rc);
+		report(&st->errors, "zbud_alloc(%zu): %d", size, rc);
 		return false;
 	}
 	sl->size = size;
@@ -275,7 +264,7 @@ static void release(struct stress *st, int s)
 	uint64_t gen = gen_of(atomic_load_explicit(&sl->word, memory_order_relaxed));
 
 	if (!cookie_intact(st, s, gen))
-		report(st, "slot %d, generation %" PRIu64 ": cookie overwritten", s, gen);
+		report(&st->errors, "slot %d, generation %" PRIu64 ": cookie overwritten", s, gen);
 	zbud_free(st->pool, sl->handle);
 	atomic_store_explicit(&sl->word, make_word(gen + 1, FREE), memory_order_release);
 }
@@ -286,7 +275,7 @@ static int evict(struct zbud_pool *pool, unsigned long handle)
 	int s = claim_handle(st, handle);
 
 	if (pool != st->pool)
-		report(st, "evict(%#lx) for another pool", handle);
+		report(&st->errors, "evict(%#lx) for another pool", handle);
 	if (s < 0) {
 		atomic_fetch_add(&st->refused, 1);
 		return -EBUSY;
@@ -387,7 +376,7 @@ static void check_now(struct stress *st)
 	char msg[128];
 
 	if (zbud_check_pool(st->pool, msg, sizeof(msg)))
-		report(st, "zbud_check_pool: %s", msg);
+		report(&st->errors, "zbud_check_pool: %s", msg);
 }
 
 static void *worker_main(void *arg)
@@ -417,7 +406,7 @@ static void *reclaimer_main(void *arg)
 		if (rc == 0)
 			atomic_fetch_add(&st->reclaimed, 1);
 		else if (rc != -EAGAIN && rc != -EINVAL) /* -EINVAL: the pool is empty */
-			report(st, "zbud_reclaim_page: %d", rc);
+			report(&st->errors, "zbud_reclaim_page: %d", rc);
 	}
 	return NULL;
 }
@@ -458,18 +447,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-static long run_ms(void)
-{
-	const char *s = getenv("ZBUD_STRESS_MS");
-
-	return s && *s ? strtol(s, NULL, 10) : DEFAULT_MS;
-}
-
 static void run_threads(struct stress *st, bool handoff)
 {
 	struct worker w[WORKERS];
 	pthread_t reclaimer;
-	long ms = run_ms();
+	long ms = stress_ms(DEFAULT_MS);
 	struct timespec t = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 };
 
 	for (int i = 0; i < WORKERS; i++) {
@@ -502,8 +484,7 @@ static void drain(struct stress *st)
 	}
 	for (int i = 0; i < BUCKETS; i++)
 		assert_int_equal(st->bucket[i].head, -1);
-	if (st->errors)
-		fail_msg("%lu errors, the first: %s", (unsigned long)st->errors, st->first_error);
+	expect_no_errors(&st->errors);
 	assert_int_equal(zbud_get_pool_size(st->pool), 0);
 	if (zbud_check_pool(st->pool, msg, sizeof(msg)))
 		fail_msg("zbud_check_pool: %s", msg);

@@ -30,30 +30,18 @@
 
 #include <cmocka.h>
 
+#include "evict_log.h"
 #include "fault.h"
+#include "stress_util.h"
 #include "z3fold_internal.h"
 #include "zpool.h"
 
 #define CHUNK Z3FOLD_CHUNK_SIZE
-#define MAX_EVICTS 64
-
-/* What the evict callback saw, and which handles it refuses. */
-static struct {
-	unsigned long seen[MAX_EVICTS];
-	int nseen;
-	unsigned long refuse[8];
-	int nrefuse;
-	uint64_t pages_during;  /* z3fold_get_pool_size() inside the callback */
-} ev;
 
 static int evict(struct z3fold_pool *pool, unsigned long handle)
 {
-	assert_true(ev.nseen < MAX_EVICTS);
-	ev.seen[ev.nseen++] = handle;
-	ev.pages_during = z3fold_get_pool_size(pool);
-	for (int i = 0; i < ev.nrefuse; i++)
-		if (ev.refuse[i] == handle)
-			return -EBUSY;
+	if (evict_log_refuses(handle, z3fold_get_pool_size(pool)))
+		return -EBUSY;
 	z3fold_free(pool, handle);
 	return 0;
 }
@@ -62,7 +50,7 @@ static const struct z3fold_ops ops = { .evict = evict };
 
 static int setup(void **state)
 {
-	memset(&ev, 0, sizeof(ev));
+	evict_log_clear();
 	*state = z3fold_create_pool(&ops, NULL, NULL);
 	return *state ? 0 : -1;
 }
@@ -117,11 +105,6 @@ static void expect_at(struct z3fold_pool *pool, unsigned long h, enum z3fold_bud
 static uint32_t page_of(struct z3fold_pool *pool, unsigned long h)
 {
 	return where(pool, h).page;
-}
-
-static void refuse(unsigned long h)
-{
-	ev.refuse[ev.nrefuse++] = h;
 }
 
 /* Fill an object with bytes from @seed, and check them. */
@@ -714,7 +697,8 @@ struct stress {
 	struct tslot slot[SLOTS];
 	_Atomic int owner[HANDLES];     /* the slot each handle was last given to */
 	atomic_bool stop;
-	atomic_ulong ops, evicted, refused, reclaimed, errors;
+	atomic_ulong ops, evicted, refused, reclaimed;
+	struct thread_errors errors;
 };
 
 static struct stress *current;          /* for the evict callback */
@@ -747,7 +731,7 @@ static void check_cookie(struct stress *st, int s, uint64_t gen)
 		ok = p[i] == (unsigned char)cookie(s, gen, i);
 	z3fold_unmap(st->pool, st->slot[s].handle);
 	if (!ok)
-		atomic_fetch_add(&st->errors, 1);
+		report(&st->errors, "slot %d, generation %" PRIu64 ": cookie overwritten", s, gen);
 }
 
 /* LIVE -> BUSY at generation @gen: the right to use or free the object. */
@@ -772,7 +756,7 @@ static int stress_evict(struct z3fold_pool *pool, unsigned long handle)
 	uint64_t w = s >= 0 ? atomic_load(&st->slot[s].word) : 0;
 
 	if (pool != st->pool || handle >= HANDLES)
-		atomic_fetch_add(&st->errors, 1);
+		report(&st->errors, "evict(%#lx): another pool, or a handle past HANDLES", handle);
 	/* The handle read after LIVE(gen) is that generation's, if the claim
 	 * of LIVE(gen) then succeeds. */
 	if (s < 0 || (w & 3) != LIVE || atomic_load(&st->slot[s].handle) != handle ||
@@ -806,12 +790,16 @@ static void step(struct worker *w)
 	struct stress *st = w->st;
 	int s = w->id * SLOTS_PER_WORKER + (int)below(w, SLOTS_PER_WORKER);
 	uint64_t wd = atomic_load(&st->slot[s].word), gen = wd >> 2;
-	unsigned long h;
+	unsigned long h = 0;
 
 	if ((wd & 3) == FREE) {
+		int rc;
+
 		st->slot[s].size = 1 + below(w, below(w, 8) ? 2000 : Z3FOLD_MAX_SIZE);
-		if (z3fold_alloc(st->pool, st->slot[s].size, &h) || h >= HANDLES) {
-			atomic_fetch_add(&st->errors, 1);
+		rc = z3fold_alloc(st->pool, st->slot[s].size, &h);
+		if (rc || h >= HANDLES) {
+			report(&st->errors, "z3fold_alloc(%zu): %d, handle %#lx", st->slot[s].size,
+			       rc, h);
 			return;
 		}
 		atomic_store(&st->slot[s].handle, h);
@@ -832,11 +820,13 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	unsigned long n;
+	char msg[160];
 
 	for (n = 0; !atomic_load(&w->st->stop); n++) {
 		step(w);
-		if (n % CHECK_EVERY == CHECK_EVERY - 1 && z3fold_check_pool(w->st->pool, NULL, 0))
-			atomic_fetch_add(&w->st->errors, 1);
+		if (n % CHECK_EVERY == CHECK_EVERY - 1 &&
+		    z3fold_check_pool(w->st->pool, msg, sizeof(msg)))
+			report(&w->st->errors, "z3fold_check_pool: %s", msg);
 	}
 	atomic_fetch_add(&w->st->ops, n);
 	return NULL;
@@ -858,16 +848,9 @@ static void *reclaimer_main(void *arg)
 		if (rc == 0)
 			atomic_fetch_add(&st->reclaimed, 1);
 		else if (rc != -EAGAIN && rc != -EINVAL)
-			atomic_fetch_add(&st->errors, 1);
+			report(&st->errors, "z3fold_reclaim_page: %d", rc);
 	}
 	return NULL;
-}
-
-static long stress_ms(void)
-{
-	const char *s = getenv("ZBUD_STRESS_MS");
-
-	return s && *s ? strtol(s, NULL, 10) : 1000;
 }
 
 static void test_threads(void **state)
@@ -875,7 +858,7 @@ static void test_threads(void **state)
 	struct stress *st = calloc(1, sizeof(*st));
 	struct worker w[WORKERS];
 	pthread_t t[WORKERS], reclaimer;
-	long ms = stress_ms();
+	long ms = stress_ms(1000);
 	struct timespec pause = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 };
 	char msg[256];
 
@@ -906,7 +889,7 @@ static void test_threads(void **state)
 		if ((wd & 3) == LIVE && claim(st, s, wd >> 2))
 			release(st, s, wd >> 2);
 	}
-	assert_int_equal(st->errors, 0);
+	expect_no_errors(&st->errors);
 	assert_true(st->evicted > 0);
 	assert_int_equal(z3fold_get_pool_size(st->pool), 0);
 	if (z3fold_check_pool(st->pool, msg, sizeof(msg)))

@@ -31,32 +31,15 @@
  * ZBUD_TEST_SEED and ZBUD_MODEL_OPS override the seed and the operation
  * count (the fixed-buffer test runs a fifth of it); a failure prints the seed.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
+#include "model_util.h"
 #include "z3fold_internal.h"
 
 #define DEFAULT_SEED 0x7a33666f6c64ULL /* "z3fold" */
-#define DEFAULT_OPS 1000000ULL
-/* A full check walks every live object's bytes: every 10k operations keeps
- * it to a few percent of the run. */
-#define CHECK_EVERY 10000
 /* Live objects at most, so pages at most too (outside reclaim a page holds
  * an object): this bounds the model's scans. */
 #define MAX_OBJECTS 2048
 #define MAX_RETRIES 9
 #define MAX_OFFERS (3 * MAX_RETRIES)
-#define STALE_HANDLES 64
 #define MAX_HELD 4              /* maps held across operations at once */
 #define DRIFT_PERIOD 20000      /* operations between redraws of the target, on average */
 
@@ -67,37 +50,6 @@ enum {
 	MAX_BUDDY = 4096 - (HDR + 1) * CHUNK, MAX_SIZE = 4096, GAP = 3,
 };
 enum { FIRST, MIDDLE, LAST, HEADLESS };
-
-/* ---- Small integers, as a set that is dense for scans and random picks ---- */
-
-struct index_set {
-	int n;                  /* member[0..n) are in the set */
-	int member[MAX_OBJECTS];
-	int pos[MAX_OBJECTS];
-};
-
-static void set_init(struct index_set *s)
-{
-	s->n = 0;
-	for (int i = 0; i < MAX_OBJECTS; i++)
-		s->member[i] = s->pos[i] = i;
-}
-
-static int set_take(struct index_set *s)
-{
-	assert_true(s->n < MAX_OBJECTS);
-	return s->member[s->n++];
-}
-
-static void set_put(struct index_set *s, int x)
-{
-	int last = s->member[--s->n], at = s->pos[x];
-
-	s->member[at] = last;
-	s->pos[last] = at;
-	s->member[s->n] = x;
-	s->pos[x] = s->n;
-}
 
 /* ---- The model ---- */
 
@@ -125,8 +77,7 @@ struct model {
 	struct mpage page[MAX_OBJECTS];
 	uint64_t clock;
 	int limit;              /* pages the source can give */
-	int *of_real;           /* model page of each real page number, or -1 */
-	size_t of_real_len;
+	struct index_map of_real; /* model page of each real page number */
 };
 
 static int free_chunks(const struct mpage *p)
@@ -165,25 +116,15 @@ static unsigned int model_offset(const struct mpage *p, int bud)
 
 static void model_drop_page(struct model *m, int pg)
 {
-	m->of_real[m->page[pg].real] = -1;
+	map_set(&m->of_real, m->page[pg].real, -1);
 	set_put(&m->pages, pg);
 }
 
 /* Pair model page @pg with the pool's page @real; false if @real is taken. */
 static bool model_bind(struct model *m, int pg, uint32_t real)
 {
-	size_t old = m->of_real_len;
-
-	if (real >= old) {
-		m->of_real_len = 2 * (size_t)real + 64;
-		m->of_real = realloc(m->of_real, m->of_real_len * sizeof(*m->of_real));
-		assert_non_null(m->of_real);
-		for (size_t i = old; i < m->of_real_len; i++)
-			m->of_real[i] = -1;
-	}
-	if (m->of_real[real] >= 0)
+	if (!map_bind(&m->of_real, real, pg))
 		return false;
-	m->of_real[real] = pg;
 	m->page[pg].real = real;
 	return true;
 }
@@ -399,58 +340,23 @@ struct params {
 };
 
 struct harness {
-	uint64_t seed, rng, op, next_id;
+	struct model_run run;
+	uint64_t next_id;
 	struct z3fold_pool *pool;
 	void *buffer;
 	struct model *model;
 	struct index_set objs;
 	struct object obj[MAX_OBJECTS];
-	int *at;                /* object of each handle, or -1 */
-	size_t at_len;
+	struct index_map at;    /* object of each handle */
 	uint64_t offered[MAX_OFFERS]; /* IDs given to the evict callback, in order */
 	int n_offered;
-	unsigned long stale[STALE_HANDLES];
-	unsigned int n_stale;
+	struct stale_ring stale;
 	int held[MAX_HELD], n_held;
 	int target, pin_percent, max_target;
 	uint64_t evictions, enomem, moves;
 };
 
 static struct harness *current; /* for the evict callback */
-
-static void __attribute__((format(printf, 2, 3)))
-fail_run(const struct harness *h, const char *fmt, ...)
-{
-	char why[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	fail_msg("op %" PRIu64 ": %s (replay with ZBUD_TEST_SEED=%" PRIu64 ")", h->op, why,
-		 h->seed);
-}
-
-static void expect_eq(const struct harness *h, const char *what, long long got, long long want)
-{
-	if (got != want)
-		fail_run(h, "%s: pool %lld, model %lld", what, got, want);
-}
-
-static uint64_t next_rand(struct harness *h)
-{
-	/* splitmix64: one state word, and good enough to pick operations */
-	uint64_t z = (h->rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static unsigned int below(struct harness *h, unsigned int n)
-{
-	return (unsigned int)(next_rand(h) % n);
-}
 
 /* Byte k of object @id's pattern: distinct per object and per offset. */
 static unsigned char pattern(uint64_t id, size_t k)
@@ -478,11 +384,11 @@ static void verify_place(const struct harness *h, const struct object *o)
 	uint32_t pgno;
 
 	if (z3fold_locate(h->pool, o->handle, &pgno, &bud, &offset))
-		fail_run(h, "object %" PRIu64 ": handle %#lx is not live", o->id, o->handle);
+		fail_run(&h->run, "object %" PRIu64 ": handle %#lx is not live", o->id, o->handle);
 	if (pgno != p->real || (int)bud != o->bud || offset != model_offset(p, o->bud))
-		fail_run(h, "object %" PRIu64 ": at page %u, buddy %d, offset %u; model: page %u, "
-			 "buddy %d, offset %u", o->id, pgno, bud, offset, p->real, o->bud,
-			 model_offset(p, o->bud));
+		fail_run(&h->run, "object %" PRIu64 ": at page %u, buddy %d, offset %u; "
+			 "model: page %u, buddy %d, offset %u", o->id, pgno, bud, offset, p->real,
+			 o->bud, model_offset(p, o->bud));
 }
 
 static void verify_bytes(const struct harness *h, const struct object *o)
@@ -491,28 +397,9 @@ static void verify_bytes(const struct harness *h, const struct object *o)
 
 	for (size_t i = 0; i < o->size; i++)
 		if (bytes[i] != pattern(o->id, i))
-			fail_run(h, "object %" PRIu64 " (%zu bytes): byte %zu overwritten", o->id,
-				 o->size, i);
+			fail_run(&h->run, "object %" PRIu64 " (%zu bytes): byte %zu overwritten",
+				 o->id, o->size, i);
 	z3fold_unmap(h->pool, o->handle);
-}
-
-static int object_at(const struct harness *h, unsigned long handle)
-{
-	return handle < h->at_len ? h->at[handle] : -1;
-}
-
-static void set_object_at(struct harness *h, unsigned long handle, int slot)
-{
-	size_t old = h->at_len;
-
-	if (handle >= old) {
-		h->at_len = 2 * handle + 256;
-		h->at = realloc(h->at, h->at_len * sizeof(*h->at));
-		assert_non_null(h->at);
-		for (size_t k = old; k < h->at_len; k++)
-			h->at[k] = -1;
-	}
-	h->at[handle] = slot;
 }
 
 static void unhold(struct harness *h, int k)
@@ -534,8 +421,8 @@ static void object_release(struct harness *h, int slot)
 			unhold(h, k);
 	verify_bytes(h, o);
 	z3fold_free(h->pool, o->handle);
-	set_object_at(h, o->handle, -1);
-	h->stale[h->n_stale++ % STALE_HANDLES] = o->handle;
+	map_set(&h->at, o->handle, -1);
+	stale_add(&h->stale, o->handle);
 	set_put(&h->objs, slot);
 }
 
@@ -543,10 +430,10 @@ static void object_release(struct harness *h, int slot)
 static int evict(struct z3fold_pool *pool, unsigned long handle)
 {
 	struct harness *h = current;
-	int slot = object_at(h, handle);
+	int slot = map_get(&h->at, handle);
 
 	if (pool != h->pool || slot < 0 || h->n_offered == MAX_OFFERS)
-		fail_run(h, "evict(%#lx): no such object, or too many calls", handle);
+		fail_run(&h->run, "evict(%#lx): no such object, or too many calls", handle);
 	h->offered[h->n_offered++] = h->obj[slot].id;
 	if (h->obj[slot].pinned || h->obj[slot].held)
 		return -EBUSY;
@@ -559,36 +446,28 @@ static const struct z3fold_ops evict_ops = { .evict = evict };
 
 /* ---- Operations ---- */
 
-/* Mostly sizes like LZ4's output on a real heap: the 5% quantiles of
- * data/python-heap.lz4-sizes.txt, interpolated.  Then any size, then the
+/* Mostly sizes like LZ4's output on a real heap, then any size, then the
  * edges of each rule. */
 static size_t random_size(struct harness *h)
 {
-	static const uint16_t lz4_quantile[21] = {
-		31, 864, 877, 918, 992, 1033, 1046, 1073, 1162, 1255, 1318,
-		1366, 1407, 1446, 1486, 1533, 1594, 1715, 2026, 2081, 3434,
-	};
 	static const size_t edge[] = {
 		0, 1, 64, 65, 128, 640, 1984, 2016, MAX_BUDDY, MAX_BUDDY + 1, MAX_SIZE,
 		MAX_SIZE + 1, 1UL << 20, SIZE_MAX,
 	};
-	unsigned int r = below(h, 100);
+	unsigned int r = below(&h->run, 100);
 
-	if (r < 70) {
-		unsigned int u = below(h, 20 * 256), q = u / 256, frac = u % 256;
-
-		return lz4_quantile[q] + (size_t)(lz4_quantile[q + 1] - lz4_quantile[q]) * frac / 256;
-	}
+	if (r < 70)
+		return lz4_heap_size(&h->run);
 	if (r < 85)
-		return 1 + below(h, 1500);  /* three to a page */
+		return 1 + below(&h->run, 1500);  /* three to a page */
 	if (r < 95)
-		return 1 + below(h, MAX_SIZE);
-	return edge[below(h, sizeof(edge) / sizeof(edge[0]))];
+		return 1 + below(&h->run, MAX_SIZE);
+	return edge[below(&h->run, sizeof(edge) / sizeof(edge[0]))];
 }
 
 static int random_live(struct harness *h)
 {
-	return h->objs.member[below(h, (unsigned int)h->objs.n)];
+	return h->objs.member[below(&h->run, (unsigned int)h->objs.n)];
 }
 
 static void op_alloc(struct harness *h)
@@ -607,7 +486,7 @@ static void op_alloc(struct harness *h)
 	*o = (struct object){ .id = h->next_id, .size = size };
 	want = model_alloc(m, h->obj, size, slot, &where);
 	rc = z3fold_alloc(h->pool, size, &handle);
-	expect_eq(h, "z3fold_alloc", rc, want);
+	expect_eq(&h->run, "z3fold_alloc", rc, want);
 	if (rc) {
 		set_put(&h->objs, slot);
 		h->enomem += rc == -ENOMEM;
@@ -615,17 +494,16 @@ static void op_alloc(struct harness *h)
 	}
 	h->next_id++;
 	o->handle = handle;
-	if (object_at(h, handle) >= 0)
-		fail_run(h, "handle %#lx given twice", handle);
-	set_object_at(h, handle, slot);
+	if (!map_bind(&h->at, handle, slot))
+		fail_run(&h->run, "handle %#lx given twice", handle);
 	assert_int_equal(z3fold_locate(h->pool, handle, &pgno, &bud, &offset), 0);
-	expect_eq(h, "buddy", bud, where.bud);
+	expect_eq(&h->run, "buddy", bud, where.bud);
 	if (where.new_page && !model_bind(m, where.page, pgno))
-		fail_run(h, "new page %u is already in use", pgno);
-	expect_eq(h, "page", pgno, m->page[where.page].real);
-	expect_eq(h, "offset", offset, model_offset(&m->page[where.page], where.bud));
+		fail_run(&h->run, "new page %u is already in use", pgno);
+	expect_eq(&h->run, "page", pgno, m->page[where.page].real);
+	expect_eq(&h->run, "offset", offset, model_offset(&m->page[where.page], where.bud));
 	fill(h, o);
-	o->pinned = below(h, 100) < (unsigned int)h->pin_percent;
+	o->pinned = below(&h->run, 100) < (unsigned int)h->pin_percent;
 }
 
 static void op_free(struct harness *h)
@@ -656,28 +534,21 @@ static void op_free_stale(struct harness *h)
 {
 	unsigned long handle;
 
-	if (!h->n_stale)
-		return;
-	handle = h->stale[below(h, h->n_stale < STALE_HANDLES ? h->n_stale : STALE_HANDLES)];
-	if (object_at(h, handle) < 0)
+	if (stale_pick(&h->stale, &h->run, &handle) && map_get(&h->at, handle) < 0)
 		z3fold_free(h->pool, handle); /* the next full check sees any damage */
 }
 
 static void op_reclaim(struct harness *h)
 {
-	unsigned int retries = below(h, MAX_RETRIES + 1);
+	unsigned int retries = below(&h->run, MAX_RETRIES + 1);
 	uint64_t want_ids[MAX_OFFERS];
 	int n_want, want, rc;
 
 	want = model_reclaim(h->model, h->obj, retries, want_ids, &n_want);
 	h->n_offered = 0;
 	rc = z3fold_reclaim_page(h->pool, retries);
-	expect_eq(h, "z3fold_reclaim_page", rc, want);
-	expect_eq(h, "evict calls", h->n_offered, n_want);
-	for (int i = 0; i < n_want; i++)
-		if (h->offered[i] != want_ids[i])
-			fail_run(h, "evict call %d: object %" PRIu64 ", model %" PRIu64, i,
-				 h->offered[i], want_ids[i]);
+	expect_eq(&h->run, "z3fold_reclaim_page", rc, want);
+	expect_offers(&h->run, h->offered, h->n_offered, want_ids, n_want);
 }
 
 /* Hold a map on an object across operations, or let one go. */
@@ -685,38 +556,36 @@ static void op_hold(struct harness *h)
 {
 	int o = random_live(h);
 
-	if (h->n_held && (h->n_held == MAX_HELD || below(h, 2))) {
-		unhold(h, (int)below(h, (unsigned int)h->n_held));
+	if (h->n_held && (h->n_held == MAX_HELD || below(&h->run, 2))) {
+		unhold(h, (int)below(&h->run, (unsigned int)h->n_held));
 	} else if (!h->obj[o].held) {
 		const struct mpage *p = &h->model->page[h->obj[o].page];
 		char *want = (char *)h->pool->src.base + ((size_t)p->real << ZBUD_PAGE_SHIFT) +
 			     model_offset(p, h->obj[o].bud);
 
 		if ((char *)z3fold_map(h->pool, h->obj[o].handle) != want)
-			fail_run(h, "object %" PRIu64 " mapped at the wrong place", h->obj[o].id);
+			fail_run(&h->run, "object %" PRIu64 " mapped at the wrong place",
+				 h->obj[o].id);
 		h->obj[o].held = true;
 		h->held[h->n_held++] = o;
 	}
 }
 
-/* Wander between an empty pool and a full one, with more or fewer objects
- * that refuse eviction.  A quarter of the targets are tiny, so that the pool
- * often empties and its page source starts over. */
+/* A new target, with more or fewer objects that refuse eviction. */
 static void drift(struct harness *h)
 {
 	static const int pin_percent[] = { 0, 10, 30, 60 };
-	int most = below(h, 4) ? h->max_target : 16;
 
-	h->target = (int)below(h, (unsigned int)most + 1);
-	h->pin_percent = pin_percent[below(h, 4)];
+	h->target = draw_target(&h->run, h->max_target);
+	h->pin_percent = pin_percent[below(&h->run, 4)];
 }
 
 static void step(struct harness *h)
 {
 	bool grow = h->objs.n < h->target;
-	unsigned int r = below(h, 100);
+	unsigned int r = below(&h->run, 100);
 
-	if (below(h, DRIFT_PERIOD) == 0)
+	if (below(&h->run, DRIFT_PERIOD) == 0)
 		drift(h);
 	if (h->objs.n == 0 && r >= 90)
 		op_reclaim(h); /* of an empty pool: -EINVAL */
@@ -727,12 +596,12 @@ static void step(struct harness *h)
 	else if (r < 80)
 		op_reclaim(h);
 	else if (r < 90)
-		h->obj[random_live(h)].pinned = below(h, 100) < (unsigned int)h->pin_percent;
+		h->obj[random_live(h)].pinned = below(&h->run, 100) < (unsigned int)h->pin_percent;
 	else if (r < 97)
 		op_hold(h);
 	else
 		op_free_stale(h);
-	expect_eq(h, "pages", (long long)z3fold_get_pool_size(h->pool), h->model->pages.n);
+	expect_eq(&h->run, "pages", (long long)z3fold_get_pool_size(h->pool), h->model->pages.n);
 }
 
 static void check_all(const struct harness *h)
@@ -744,25 +613,10 @@ static void check_all(const struct harness *h)
 		verify_bytes(h, &h->obj[h->objs.member[i]]);
 	}
 	if (z3fold_check_pool(h->pool, msg, sizeof(msg)))
-		fail_run(h, "z3fold_check_pool: %s", msg);
+		fail_run(&h->run, "z3fold_check_pool: %s", msg);
 }
 
 /* ---- Set-up and the tests ---- */
-
-static uint64_t env_u64(const char *name, uint64_t fallback)
-{
-	const char *s = getenv(name);
-	char *end;
-	uint64_t v;
-
-	if (!s || !*s)
-		return fallback;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end)
-		fail_msg("%s=%s is not a number", name, s);
-	return v;
-}
 
 static int setup(void **state, const struct params *p)
 {
@@ -772,10 +626,10 @@ static int setup(void **state, const struct params *p)
 	assert_non_null(h);
 	h->model = calloc(1, sizeof(*h->model));
 	assert_non_null(h->model);
-	h->seed = h->rng = env_u64("ZBUD_TEST_SEED", DEFAULT_SEED);
+	run_init(&h->run, DEFAULT_SEED);
 	h->max_target = p->max_target;
-	set_init(&h->objs);
-	set_init(&h->model->pages);
+	set_init(&h->objs, MAX_OBJECTS);
+	set_init(&h->model->pages, MAX_OBJECTS);
 	if (p->buffer_pages) {
 		src.buffer_size = p->buffer_pages * (ZBUD_PAGE_SIZE + sizeof(struct z3fold_page));
 		src.buffer = h->buffer = aligned_alloc(64, src.buffer_size);
@@ -812,9 +666,9 @@ static int teardown(void **state)
 
 	z3fold_destroy_pool(h->pool);
 	free(h->buffer);
-	free(h->model->of_real);
+	free(h->model->of_real.of);
 	free(h->model);
-	free(h->at);
+	free(h->at.of);
 	free(h);
 	current = NULL;
 	return 0;
@@ -824,22 +678,16 @@ static void run(struct harness *h, uint64_t ops)
 {
 	int touched[2];
 
-	print_message("seed %" PRIu64 ", %" PRIu64 " operations\n", h->seed, ops);
 	drift(h);
 	h->target = h->max_target; /* fill the pool first */
-	for (h->op = 0; h->op < ops; h->op++) {
-		step(h);
-		if (h->op % CHECK_EVERY == CHECK_EVERY - 1)
-			check_all(h);
-	}
-	check_all(h);
+	run_steps(&h->run, h, ops, step, check_all);
 	while (h->objs.n) {
 		int slot = h->objs.member[0];
 
 		model_free(h->model, h->obj, slot, touched);
 		object_release(h, slot);
 	}
-	expect_eq(h, "pages", (long long)z3fold_get_pool_size(h->pool), 0);
+	expect_eq(&h->run, "pages", (long long)z3fold_get_pool_size(h->pool), 0);
 	check_all(h);
 	assert_null(h->pool->slots);
 	print_message("%" PRIu64 " objects, %" PRIu64 " evicted, %" PRIu64 " -ENOMEM\n",
@@ -848,14 +696,14 @@ static void run(struct harness *h, uint64_t ops)
 
 static void test_model_arena(void **state)
 {
-	run(*state, env_u64("ZBUD_MODEL_OPS", DEFAULT_OPS));
+	run(*state, model_ops());
 }
 
 static void test_model_fixed_buffer(void **state)
 {
 	struct harness *h = *state;
 
-	run(h, env_u64("ZBUD_MODEL_OPS", DEFAULT_OPS) / 5);
+	run(h, model_ops() / 5);
 	assert_true(h->enomem > 0);
 }
 

@@ -14,28 +14,14 @@
 
 #include <cmocka.h>
 
+#include "evict_log.h"
 #include "zbud.h"
 #include "zbud_internal.h"
 
-#define MAX_EVICTS 64
-
-/* What the evict callback saw, and which handles it refuses. */
-static struct {
-	unsigned long seen[MAX_EVICTS];
-	int nseen;
-	unsigned long refuse[8];
-	int nrefuse;
-	uint64_t pages_during; /* zbud_get_pool_size() inside the callback */
-} ev;
-
 static int evict(struct zbud_pool *pool, unsigned long handle)
 {
-	assert_true(ev.nseen < MAX_EVICTS);
-	ev.seen[ev.nseen++] = handle;
-	ev.pages_during = zbud_get_pool_size(pool);
-	for (int i = 0; i < ev.nrefuse; i++)
-		if (ev.refuse[i] == handle)
-			return -EBUSY;
+	if (evict_log_refuses(handle, zbud_get_pool_size(pool)))
+		return -EBUSY;
 	zbud_free(pool, handle);
 	return 0;
 }
@@ -44,7 +30,7 @@ static const struct zbud_ops ops = { .evict = evict };
 
 static int setup(void **state)
 {
-	memset(&ev, 0, sizeof(ev));
+	evict_log_clear();
 	*state = zbud_create_pool(&ops);
 	return *state ? 0 : -1;
 }
@@ -75,11 +61,6 @@ static unsigned long page_of(unsigned long h)
 static unsigned long offset_of(unsigned long h)
 {
 	return h & (ZBUD_PAGE_SIZE - 1);
-}
-
-static void refuse(unsigned long h)
-{
-	ev.refuse[ev.nrefuse++] = h;
 }
 
 /* ---- sizes ---- */

@@ -33,65 +33,16 @@
  * ZBUD_TEST_SEED and ZBUD_MODEL_OPS override the seed and the operation
  * count (the fixed-buffer test runs a fifth of it); a failure prints the seed.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
+#include "model_util.h"
 #include "zsmalloc_internal.h"
 
 #define DEFAULT_SEED 0x7a736d616cULL /* "zsmal" */
-#define DEFAULT_OPS 1000000ULL
-/* A full check walks every object's bytes: every 10k operations keeps it to
- * a few percent of the run. */
-#define CHECK_EVERY 10000
 #define MAX_OBJECTS 2048
 #define MAX_ZSPAGES (MAX_OBJECTS + 64)
 #define MAX_SLOTS 256           /* the most slots of a zspage (class 48) */
 #define MAX_PINS 4              /* objects mapped across a compaction */
-#define STALE_HANDLES 64
 /* On average, operations between two redraws of the target population. */
 #define DRIFT_PERIOD 20000
-
-/* ---- Small integers, as a set that is dense for scans and random picks ---- */
-
-struct index_set {
-	int n, cap;
-	int member[MAX_ZSPAGES];
-	int pos[MAX_ZSPAGES];
-};
-
-static void set_init(struct index_set *s, int cap)
-{
-	s->n = 0;
-	s->cap = cap;
-	for (int i = 0; i < cap; i++)
-		s->member[i] = s->pos[i] = i;
-}
-
-static int set_take(struct index_set *s)
-{
-	assert_true(s->n < s->cap);
-	return s->member[s->n++];
-}
-
-static void set_put(struct index_set *s, int x)
-{
-	int last = s->member[--s->n], at = s->pos[x];
-
-	s->member[at] = last;
-	s->pos[last] = at;
-	s->member[s->n] = x;
-	s->pos[x] = s->n;
-}
 
 /* ---- The model ---- */
 
@@ -114,8 +65,7 @@ struct model {
 	struct index_set zspages;
 	struct mzspage zs[MAX_ZSPAGES];
 	int pages, limit;
-	int *of_real;                   /* model zspage of each real first page */
-	size_t of_real_len;
+	struct index_map of_real;       /* model zspage of each real first page */
 };
 
 enum { EMPTY, ALMOST_EMPTY, ALMOST_FULL, FULL };
@@ -233,7 +183,7 @@ static void model_drop_zspage(struct model *m, int z)
 {
 	struct mclass *c = m->cls[m->zs[z].cls];
 
-	m->of_real[m->zs[z].real] = -1;
+	map_set(&m->of_real, m->zs[z].real, -1);
 	m->pages -= c->pages;
 	c->zspages--;
 	set_put(&m->zspages, z);
@@ -261,18 +211,8 @@ static bool model_unplace(struct model *m, int z, int s)
 /* Pair model zspage @z with the pool's first page @real; false if taken. */
 static bool model_bind(struct model *m, int z, uint32_t real)
 {
-	size_t old = m->of_real_len;
-
-	if (real >= old) {
-		m->of_real_len = 2 * (size_t)real + 64;
-		m->of_real = realloc(m->of_real, m->of_real_len * sizeof(*m->of_real));
-		assert_non_null(m->of_real);
-		for (size_t i = old; i < m->of_real_len; i++)
-			m->of_real[i] = -1;
-	}
-	if (m->of_real[real] >= 0)
+	if (!map_bind(&m->of_real, real, z))
 		return false;
-	m->of_real[real] = z;
 	m->zs[z].real = real;
 	return true;
 }
@@ -293,84 +233,25 @@ struct params {
 };
 
 struct harness {
-	uint64_t seed, rng, op, next_id;
+	struct model_run run;
+	uint64_t next_id;
 	struct zs_pool *pool;
 	void *buffer;
 	struct model *model;
 	struct index_set objs;
 	struct object obj[MAX_OBJECTS];
-	unsigned long stale[STALE_HANDLES];
-	unsigned int n_stale;
+	struct stale_ring stale;
 	int target, max_target;
 	uint64_t enomem, compactions, moved_pages, pinned;
 };
-
-static void __attribute__((format(printf, 2, 3)))
-fail_run(const struct harness *h, const char *fmt, ...)
-{
-	char why[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	fail_msg("op %" PRIu64 ": %s (replay with ZBUD_TEST_SEED=%" PRIu64 ")", h->op, why,
-		 h->seed);
-}
-
-static void expect_eq(const struct harness *h, const char *what, long long got, long long want)
-{
-	if (got != want)
-		fail_run(h, "%s: pool %lld, model %lld", what, got, want);
-}
-
-static uint64_t next_rand(struct harness *h)
-{
-	/* splitmix64 */
-	uint64_t z = (h->rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static unsigned int below(struct harness *h, unsigned int n)
-{
-	return (unsigned int)(next_rand(h) % n);
-}
-
-static uint64_t pattern_word(uint64_t id, size_t k)
-{
-	return (id * 0xd6e8feb86659fd93ULL) ^ (k * 0x9e3779b97f4a7c15ULL) ^ 0x5a5a5a5a5a5a5a5aULL;
-}
-
-static void fill(unsigned char *p, size_t size, uint64_t id)
-{
-	for (size_t i = 0; i < size; i += 8) {
-		uint64_t w = pattern_word(id, i / 8);
-
-		memcpy(p + i, &w, size - i < 8 ? size - i : 8);
-	}
-}
-
-static bool intact(const unsigned char *p, size_t size, uint64_t id)
-{
-	for (size_t i = 0; i < size; i += 8) {
-		uint64_t w = pattern_word(id, i / 8);
-
-		if (memcmp(p + i, &w, size - i < 8 ? size - i : 8))
-			return false;
-	}
-	return true;
-}
 
 static void verify_bytes(const struct harness *h, const struct object *o)
 {
 	const unsigned char *p = zs_map_object(h->pool, o->handle, ZPOOL_MM_RO);
 
-	if (!p || !intact(p, o->size, o->id))
-		fail_run(h, "object %" PRIu64 " (handle %lu, %zu bytes) was overwritten", o->id,
-			 o->handle, o->size);
+	if (!p || !pattern_intact(p, o->size, o->id))
+		fail_run(&h->run, "object %" PRIu64 " (handle %lu, %zu bytes) was overwritten",
+			 o->id, o->handle, o->size);
 	zs_unmap_object(h->pool, o->handle);
 }
 
@@ -382,41 +263,33 @@ static void expect_place(const struct harness *h, const struct object *o)
 	uint32_t first;
 
 	if (!zs_handle_slot(h->pool, o->handle, &first, &slot))
-		fail_run(h, "object %" PRIu64 ": handle %lu is not live", o->id, o->handle);
-	expect_eq(h, "zspage", first, z->real);
-	expect_eq(h, "slot", slot, o->slot);
+		fail_run(&h->run, "object %" PRIu64 ": handle %lu is not live", o->id, o->handle);
+	expect_eq(&h->run, "zspage", first, z->real);
+	expect_eq(&h->run, "slot", slot, o->slot);
 }
 
 /* ---- Operations ---- */
 
-/* Mostly sizes like LZ4's output on a real heap (the 5% quantiles of
- * data/python-heap.lz4-sizes.txt, interpolated), then any size, then the
+/* Mostly sizes like LZ4's output on a real heap, then any size, then the
  * edges of classes and limits. */
 static size_t random_size(struct harness *h)
 {
-	static const uint16_t lz4_quantile[21] = {
-		31, 864, 877, 918, 992, 1033, 1046, 1073, 1162, 1255, 1318,
-		1366, 1407, 1446, 1486, 1533, 1594, 1715, 2026, 2081, 3434,
-	};
 	static const size_t edge[] = {
 		0, 1, 32, 33, 48, 49, 1360, 1361, 1488, 1489, 3264, 3265, 4095, 4096, 4097,
 		1UL << 20, SIZE_MAX,
 	};
-	unsigned int r = below(h, 100);
+	unsigned int r = below(&h->run, 100);
 
-	if (r < 80) {
-		unsigned int u = below(h, 20 * 256), q = u / 256, frac = u % 256;
-
-		return lz4_quantile[q] + (size_t)(lz4_quantile[q + 1] - lz4_quantile[q]) * frac / 256;
-	}
+	if (r < 80)
+		return lz4_heap_size(&h->run);
 	if (r < 92)
-		return 1 + below(h, ZS_MAX_ALLOC_SIZE);
-	return edge[below(h, sizeof(edge) / sizeof(edge[0]))];
+		return 1 + below(&h->run, ZS_MAX_ALLOC_SIZE);
+	return edge[below(&h->run, sizeof(edge) / sizeof(edge[0]))];
 }
 
 static int random_live(struct harness *h)
 {
-	return h->objs.member[below(h, (unsigned int)h->objs.n)];
+	return h->objs.member[below(&h->run, (unsigned int)h->objs.n)];
 }
 
 static int model_alloc(struct harness *h, size_t size, int o, bool *fresh)
@@ -457,7 +330,7 @@ static void op_alloc(struct harness *h)
 	struct object *obj = &h->obj[o];
 	unsigned char *p;
 
-	expect_eq(h, "zs_malloc", rc, want);
+	expect_eq(&h->run, "zs_malloc", rc, want);
 	if (rc) {
 		set_put(&h->objs, o);
 		h->enomem += rc == -ENOMEM;
@@ -473,11 +346,11 @@ static void op_alloc(struct harness *h)
 
 		assert_true(zs_handle_slot(h->pool, handle, &first, &slot));
 		if (!model_bind(h->model, obj->zspage, first))
-			fail_run(h, "new zspage %u is already in use", first);
+			fail_run(&h->run, "new zspage %u is already in use", first);
 	}
 	expect_place(h, obj);
 	p = zs_map_object(h->pool, handle, ZPOOL_MM_WO);
-	fill(p, size, obj->id);
+	pattern_fill(p, size, obj->id);
 	zs_unmap_object(h->pool, handle);
 }
 
@@ -489,7 +362,7 @@ static void release(struct harness *h, int o)
 	model_unplace(h->model, obj->zspage, obj->slot);
 	h->model->cls[obj->cls]->objects--;
 	zs_free(h->pool, obj->handle);
-	h->stale[h->n_stale++ % STALE_HANDLES] = obj->handle;
+	stale_add(&h->stale, obj->handle);
 	set_put(&h->objs, o);
 }
 
@@ -505,10 +378,8 @@ static void op_free_stale(struct harness *h)
 	uint32_t first;
 	unsigned int slot;
 
-	if (!h->n_stale)
-		return;
-	handle = h->stale[below(h, h->n_stale < STALE_HANDLES ? h->n_stale : STALE_HANDLES)];
-	if (!zs_handle_slot(h->pool, handle, &first, &slot))
+	if (stale_pick(&h->stale, &h->run, &handle) &&
+	    !zs_handle_slot(h->pool, handle, &first, &slot))
 		zs_free(h->pool, handle); /* the next full check sees any damage */
 }
 
@@ -517,16 +388,16 @@ static void op_map(struct harness *h)
 {
 	static const enum zpool_mapmode modes[] = { ZPOOL_MM_RO, ZPOOL_MM_RW, ZPOOL_MM_WO };
 	struct object *obj = &h->obj[random_live(h)];
-	enum zpool_mapmode mm = modes[below(h, 3)];
+	enum zpool_mapmode mm = modes[below(&h->run, 3)];
 	unsigned char *p = zs_map_object(h->pool, obj->handle, mm);
 
 	if (!p)
-		fail_run(h, "zs_map_object(%lu) failed", obj->handle);
-	if (mm != ZPOOL_MM_WO && !intact(p, obj->size, obj->id))
-		fail_run(h, "object %" PRIu64 " was overwritten", obj->id);
+		fail_run(&h->run, "zs_map_object(%lu) failed", obj->handle);
+	if (mm != ZPOOL_MM_WO && !pattern_intact(p, obj->size, obj->id))
+		fail_run(&h->run, "object %" PRIu64 " was overwritten", obj->id);
 	if (mm != ZPOOL_MM_RO) {
 		obj->id = h->next_id++;
-		fill(p, obj->size, obj->id);
+		pattern_fill(p, obj->size, obj->id);
 	}
 	zs_unmap_object(h->pool, obj->handle);
 }
@@ -640,12 +511,13 @@ static int sparse_object(struct harness *h, int ci, int rank)
  * objects at once: a refused map pins nothing.) */
 static void op_compact(struct harness *h)
 {
-	int pin[MAX_PINS], npin = 0, tries = below(h, 3) ? 0 : 1 + (int)below(h, MAX_PINS);
+	int pin[MAX_PINS], npin = 0;
+	int tries = below(&h->run, 3) ? 0 : 1 + (int)below(&h->run, MAX_PINS);
 	int ci = h->objs.n ? h->obj[random_live(h)].cls : 0;
 	uint64_t want, got;
 
 	for (int i = 0; i < tries; i++) {
-		int o = below(h, 4) ? sparse_object(h, ci, i) : random_live(h);
+		int o = below(&h->run, 4) ? sparse_object(h, ci, i) : random_live(h);
 
 		if (h->obj[o].pinned || !zs_map_object(h->pool, h->obj[o].handle, ZPOOL_MM_RO))
 			continue;
@@ -655,7 +527,7 @@ static void op_compact(struct harness *h)
 	}
 	want = model_compact(h);
 	got = zs_compact(h->pool);
-	expect_eq(h, "pages freed by compaction", (long long)got, (long long)want);
+	expect_eq(&h->run, "pages freed by compaction", (long long)got, (long long)want);
 	h->compactions++;
 	h->moved_pages += got;
 	for (int i = 0; i < npin; i++) {
@@ -666,21 +538,17 @@ static void op_compact(struct harness *h)
 		expect_place(h, &h->obj[h->objs.member[i]]);
 }
 
-/* Wander between an empty pool and a full one; a quarter of the targets are
- * tiny, so that the pool often empties and starts over. */
 static void drift(struct harness *h)
 {
-	int most = below(h, 4) ? h->max_target : 16;
-
-	h->target = (int)below(h, (unsigned int)most + 1);
+	h->target = draw_target(&h->run, h->max_target);
 }
 
 static void step(struct harness *h)
 {
 	bool grow = h->objs.n < h->target;
-	unsigned int r = below(h, 1000);
+	unsigned int r = below(&h->run, 1000);
 
-	if (below(h, DRIFT_PERIOD) == 0)
+	if (below(&h->run, DRIFT_PERIOD) == 0)
 		drift(h);
 	if (h->objs.n == 0 || (h->objs.n < MAX_OBJECTS && r < (grow ? 500u : 250u)))
 		op_alloc(h);
@@ -692,7 +560,7 @@ static void step(struct harness *h)
 		op_compact(h);
 	else
 		op_free_stale(h);
-	expect_eq(h, "pages", (long long)zs_get_total_pages(h->pool), h->model->pages);
+	expect_eq(&h->run, "pages", (long long)zs_get_total_pages(h->pool), h->model->pages);
 }
 
 /* ---- Full checks ---- */
@@ -712,13 +580,13 @@ static void check_stats(const struct harness *h)
 		    s[ZS_ALMOST_FULL] != (uint64_t)c->len[1] || s[ZS_FULL] != (uint64_t)c->full ||
 		    s[ZS_OBJ_ALLOCATED] != (uint64_t)(c->zspages * c->slots) ||
 		    s[ZS_OBJ_USED] != (uint64_t)c->objects)
-			fail_run(h, "class %d: pool %" PRIu64 "/%" PRIu64 "/%" PRIu64 " zspages, %"
-				 PRIu64 " of %" PRIu64 " slots; model %d/%d/%d, %d of %d", c->size,
-				 s[ZS_ALMOST_EMPTY], s[ZS_ALMOST_FULL], s[ZS_FULL], s[ZS_OBJ_USED],
-				 s[ZS_OBJ_ALLOCATED], c->len[0], c->len[1], c->full, c->objects,
-				 c->zspages * c->slots);
+			fail_run(&h->run, "class %d: pool %" PRIu64 "/%" PRIu64 "/%" PRIu64
+				 " zspages, %" PRIu64 " of %" PRIu64 " slots; "
+				 "model %d/%d/%d, %d of %d", c->size, s[ZS_ALMOST_EMPTY],
+				 s[ZS_ALMOST_FULL], s[ZS_FULL], s[ZS_OBJ_USED], s[ZS_OBJ_ALLOCATED],
+				 c->len[0], c->len[1], c->full, c->objects, c->zspages * c->slots);
 	}
-	expect_eq(h, "objects", (long long)st.objects, h->objs.n);
+	expect_eq(&h->run, "objects", (long long)st.objects, h->objs.n);
 }
 
 static void check_all(const struct harness *h)
@@ -730,26 +598,11 @@ static void check_all(const struct harness *h)
 		expect_place(h, &h->obj[h->objs.member[i]]);
 	}
 	if (zs_check_pool(h->pool, msg, sizeof(msg)))
-		fail_run(h, "zs_check_pool: %s", msg);
+		fail_run(&h->run, "zs_check_pool: %s", msg);
 	check_stats(h);
 }
 
 /* ---- Set-up and the tests ---- */
-
-static uint64_t env_u64(const char *name, uint64_t fallback)
-{
-	const char *s = getenv(name);
-	char *end;
-	uint64_t v;
-
-	if (!s || !*s)
-		return fallback;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end)
-		fail_msg("%s=%s is not a number", name, s);
-	return v;
-}
 
 static void model_init(struct model *m, const struct zs_pool *pool)
 {
@@ -779,7 +632,7 @@ static int setup(void **state, const struct params *p)
 	assert_non_null(h);
 	h->model = calloc(1, sizeof(*h->model));
 	assert_non_null(h->model);
-	h->seed = h->rng = env_u64("ZBUD_TEST_SEED", DEFAULT_SEED);
+	run_init(&h->run, DEFAULT_SEED);
 	h->max_target = p->max_target;
 	set_init(&h->objs, MAX_OBJECTS);
 	if (p->buffer_pages) {
@@ -817,7 +670,7 @@ static int teardown(void **state)
 	free(h->buffer);
 	for (int ci = 0; ci < ZS_SIZE_CLASSES; ci++)
 		free(h->model->cls[ci]);
-	free(h->model->of_real);
+	free(h->model->of_real.of);
 	free(h->model);
 	free(h);
 	return 0;
@@ -825,18 +678,12 @@ static int teardown(void **state)
 
 static void run(struct harness *h, uint64_t ops)
 {
-	print_message("seed %" PRIu64 ", %" PRIu64 " operations\n", h->seed, ops);
 	drift(h);
 	h->target = h->max_target; /* fill the pool first */
-	for (h->op = 0; h->op < ops; h->op++) {
-		step(h);
-		if (h->op % CHECK_EVERY == CHECK_EVERY - 1)
-			check_all(h);
-	}
-	check_all(h);
+	run_steps(&h->run, h, ops, step, check_all);
 	while (h->objs.n)
 		release(h, h->objs.member[0]);
-	expect_eq(h, "pages", (long long)zs_get_total_pages(h->pool), 0);
+	expect_eq(&h->run, "pages", (long long)zs_get_total_pages(h->pool), 0);
 	check_all(h);
 	print_message("%" PRIu64 " objects, %" PRIu64 " compactions freed %" PRIu64
 		      " pages (%" PRIu64 " objects mapped across one), %" PRIu64 " -ENOMEM\n",
@@ -845,14 +692,14 @@ static void run(struct harness *h, uint64_t ops)
 
 static void test_model_arena(void **state)
 {
-	run(*state, env_u64("ZBUD_MODEL_OPS", DEFAULT_OPS));
+	run(*state, model_ops());
 }
 
 static void test_model_fixed_buffer(void **state)
 {
 	struct harness *h = *state;
 
-	run(h, env_u64("ZBUD_MODEL_OPS", DEFAULT_OPS) / 5);
+	run(h, model_ops() / 5);
 	assert_true(h->enomem > 0);
 }
 
