@@ -9,6 +9,13 @@
  * at once (for zbud: all but zpool_destroy_pool()).  The evict callback runs
  * without any pool lock held and may call zpool_free().
  *
+ * zsmalloc: every call but zpool_destroy_pool() may run at once with any
+ * other, and a map takes no pool lock.  An object that straddles two pages
+ * is mapped as a copy in a buffer of the calling thread's, which has two: a
+ * thread may hold at most two such maps at once, and a third returns NULL.
+ * One handle may be mapped at most 63 times at once; a 64th map waits for an
+ * unmap.  zsmalloc never evicts (zpool_evictable() is false).
+ *
  * Functions returning int return 0 or a negative errno value.
  */
 #ifndef ZPOOL_H

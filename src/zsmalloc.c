@@ -1,21 +1,17 @@
 /*
- * zsmalloc.c - Linux's zsmalloc (v6.1) as a zpool driver
+ * zsmalloc.c - Linux's zsmalloc (v6.1): size classes, zspages, alloc and free
  *
  * The layout, the handle table and the locking rules are drawn in
- * zsmalloc_internal.h.  What follows the kernel:
+ * zsmalloc_internal.h; map and unmap are zsmalloc_map.c, compaction
+ * zsmalloc_compact.c, the zpool driver zpool_zsmalloc.c.  What follows the
+ * kernel:
  *
  *  - size classes 16 bytes apart from 32 to 4096, each with the kernel's
  *    pages per zspage (get_pages_per_zspage(): the count of 1 to 4 pages that
  *    wastes the least, in whole percent, the smallest on a tie), and adjacent
  *    classes merged when they have the same pages and objects per zspage;
  *  - the fullness groups, their lists and the kernel's order on them
- *    (insert_zspage(), find_get_zspage()); empty zspages freed at once;
- *  - a straddling object is copied to a per-thread buffer on map (not for
- *    ZPOOL_MM_WO) and back on unmap (not for ZPOOL_MM_RO); any other map is
- *    a pointer into the page;
- *  - compaction frees as many zspages of a class as zs_can_compact() allows
- *    (unused slots / objects per zspage), moving objects into the zspages
- *    allocation would pick.
+ *    (insert_zspage(), find_get_zspage()); empty zspages freed at once.
  *
  * Where it differs, and why:
  *
@@ -23,21 +19,15 @@
  *    a list through the free slots (a data page touched per call), and
  *    full zspages are counted, not listed (nothing walks that list);
  *  - objects carry no handle (the kernel adds 8 bytes to each to find it on
- *    migration), so they go to the class of their own size; compaction finds
- *    the handles of the zspages it empties with one walk of the handle table;
- *  - compaction empties the sparsest zspages of a class (the kernel: the
- *    head of ZS_ALMOST_EMPTY, whichever that is), and skips mapped objects
- *    rather than waiting for them;
+ *    migration), so they go to the class of their own size;
  *  - one pool lock instead of per-class locks; map and unmap take no lock.
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "fault.h"
-#include "zpool_driver.h"
 #include "zsmalloc_internal.h"
 
 _Static_assert(sizeof(struct zs_page) == 32, "two descriptors a cache line");
@@ -48,26 +38,12 @@ _Static_assert(ZS_MAX_PAGES_PER_ZSPAGE <= 16, "zs_page.index has 4 bits");
  * one mprotect() per 8192 handles. */
 #define ZS_HANDLE_GROW 8192u
 
-/* Straddling maps one thread may hold at once, each with a page-sized buffer
- * of its own.  The kernel allows one per CPU; two let a caller copy one
- * object into another. */
-#define ZS_MAP_AREAS 2
-
-/* Spins of a map that finds its object being moved before it yields: a move
- * is one copy of at most a page. */
-#define ZS_MOVE_SPINS 128
-
 /* The most live handles a page can hold: one per smallest slot. */
 #define ZS_HANDLES_PER_PAGE (ZBUD_PAGE_SIZE / ZS_MIN_ALLOC_SIZE)
 
 static size_t round_up(size_t n, size_t to)
 {
 	return (n + to - 1) / to * to;
-}
-
-static char *page_addr(const struct zs_pool *pool, uint32_t pgno)
-{
-	return page_source_addr(&pool->src, pgno);
 }
 
 /* ---- Size classes ---- */
@@ -223,83 +199,7 @@ static void handles_reset(struct zs_handles *h)
 	h->free_nr = 0;
 }
 
-/* ---- Fullness groups ---- */
-
-/* The kernel's insert_zspage() into group @fg: at the head of its list,
- * unless the head has more objects in use, then right after it. */
-static inline void group_add(struct zs_pool *pool, struct size_class *class, uint32_t first,
-			     int fg)
-{
-	struct zs_page *zp = zs_page(pool, first);
-	uint32_t head, prev = PAGE_NIL, next;
-
-	class->stat[fg]++;
-	if (fg == ZS_FULL)
-		return;
-	head = next = class->list[fg];
-	if (head != PAGE_NIL && zp->inuse < zs_page(pool, head)->inuse) {
-		prev = head;
-		next = zs_page(pool, head)->list.next;
-	}
-	zp->list.prev = prev;
-	zp->list.next = next;
-	if (next != PAGE_NIL)
-		zs_page(pool, next)->list.prev = first;
-	if (prev != PAGE_NIL)
-		zs_page(pool, prev)->list.next = first;
-	else
-		class->list[fg] = first;
-}
-
-static inline void group_del(struct zs_pool *pool, struct size_class *class, uint32_t first,
-			     int fg)
-{
-	const struct zs_page *zp = zs_page(pool, first);
-
-	class->stat[fg]--;
-	if (fg == ZS_FULL)
-		return;
-	if (zp->list.prev != PAGE_NIL)
-		zs_page(pool, zp->list.prev)->list.next = zp->list.next;
-	else
-		class->list[fg] = zp->list.next;
-	if (zp->list.next != PAGE_NIL)
-		zs_page(pool, zp->list.next)->list.prev = zp->list.prev;
-}
-
-static void insert_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
-{
-	group_add(pool, class, first, zs_fullness(class, zs_page(pool, first)->inuse));
-}
-
-static void remove_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
-{
-	group_del(pool, class, first, zs_fullness(class, zs_page(pool, first)->inuse));
-}
-
-/*
- * The kernel's fix_fullness_group() after one object more or less, @hi
- * being the more of the two counts: the group changes only across
- * almost_full - 1 | almost_full and slots - 1 | slots (0 | 1, a zspage made
- * or freed, is its caller's).
- */
-static inline void fix_fullness_group(struct zs_pool *pool, struct size_class *class,
-				      uint32_t first, unsigned int was, unsigned int hi)
-{
-	if (hi != class->almost_full && hi != class->objs_per_zspage)
-		return;
-	group_del(pool, class, first, zs_fullness(class, was));
-	group_add(pool, class, first, zs_fullness(class, zs_page(pool, first)->inuse));
-}
-
-/* The kernel's find_get_zspage(): where the next object goes, or PAGE_NIL. */
-static inline uint32_t find_get_zspage(const struct size_class *class)
-{
-	return class->list[ZS_ALMOST_FULL] != PAGE_NIL ? class->list[ZS_ALMOST_FULL]
-						       : class->list[ZS_ALMOST_EMPTY];
-}
-
-/* ---- Zspages and the slots in them ---- */
+/* ---- Zspages ---- */
 
 /* A new zspage with every slot free, in no group yet. */
 static int __attribute__((noinline))
@@ -339,9 +239,10 @@ alloc_zspage(struct zs_pool *pool, struct size_class *class, uint32_t *first)
 	return 0;
 }
 
-/* Free an empty zspage that is in no group. */
-static void __attribute__((noinline))
-free_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
+/* The kernel's free_zspage(); out of line, as alloc_zspage(): both are rare
+ * beside the calls that take or give back one slot. */
+void __attribute__((noinline))
+zs_free_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
 {
 	for (uint32_t pgno = first, next; pgno != PAGE_NIL; pgno = next) {
 		next = zs_page(pool, pgno)->next;
@@ -350,88 +251,6 @@ free_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
 	}
 	class->stat[ZS_OBJ_ALLOCATED] -= class->objs_per_zspage;
 	atomic_fetch_sub_explicit(&pool->pages_nr, class->pages_per_zspage, memory_order_relaxed);
-}
-
-/* The page @n pages along the zspage from @pgno. */
-static inline uint32_t page_along(const struct zs_pool *pool, uint32_t pgno, unsigned int n)
-{
-	while (n--)
-		pgno = zs_page(pool, pgno)->next;
-	return pgno;
-}
-
-/* The descriptor holding the free bit of slot @slot: the first page's, but
- * for slots past 128 (the 48-byte class). */
-static inline struct zs_page *bits_of(const struct zs_pool *pool, uint32_t first,
-				      unsigned int slot)
-{
-	if (slot < ZS_SLOTS_PER_DESC)
-		return zs_page(pool, first);
-	return zs_page(pool, page_along(pool, first, slot / ZS_SLOTS_PER_DESC));
-}
-
-/* Take the zspage's lowest free slot; its group is the caller's to fix. */
-static inline unsigned int obj_malloc(struct zs_pool *pool, uint32_t first)
-{
-	struct zs_page *zp = zs_page(pool, first), *bits = zp;
-	unsigned int slot = 0, w;
-
-	while (!(bits->free[0] | bits->free[1])) {
-		bits = zs_page(pool, bits->next);
-		slot += ZS_SLOTS_PER_DESC;
-	}
-	w = !bits->free[0];
-	slot += w * 64 + (unsigned int)__builtin_ctzll(bits->free[w]);
-	bits->free[w] &= bits->free[w] - 1;
-	zp->inuse++;
-	return slot;
-}
-
-static inline void obj_free(struct zs_pool *pool, uint32_t first, unsigned int slot)
-{
-	struct zs_page *bits = bits_of(pool, first, slot);
-
-	slot %= ZS_SLOTS_PER_DESC;
-	bits->free[slot / 64] |= 1ULL << slot % 64;
-	zs_page(pool, first)->inuse--;
-}
-
-/* Where a slot starts: its page and the offset there. */
-static inline uint32_t slot_page(const struct zs_pool *pool, uint64_t place, size_t *off)
-{
-	size_t zoff = (size_t)zs_loc_slot(place) * pool->class[zs_loc_class(place)].size;
-
-	*off = zoff & (ZBUD_PAGE_SIZE - 1);
-	return page_along(pool, zs_loc_first(place), (unsigned int)(zoff >> ZBUD_PAGE_SHIFT));
-}
-
-/* Copy an object's slot out of, or into, the pages it may straddle. */
-static void copy_from_obj(const struct zs_pool *pool, char *buf, uint64_t place)
-{
-	size_t size = pool->class[zs_loc_class(place)].size, off;
-	uint32_t pgno = slot_page(pool, place, &off);
-	size_t head = ZBUD_PAGE_SIZE - off;
-
-	if (head >= size) {
-		memcpy(buf, page_addr(pool, pgno) + off, size);
-		return;
-	}
-	memcpy(buf, page_addr(pool, pgno) + off, head);
-	memcpy(buf + head, page_addr(pool, zs_page(pool, pgno)->next), size - head);
-}
-
-static void copy_to_obj(const struct zs_pool *pool, uint64_t place, const char *buf)
-{
-	size_t size = pool->class[zs_loc_class(place)].size, off;
-	uint32_t pgno = slot_page(pool, place, &off);
-	size_t head = ZBUD_PAGE_SIZE - off;
-
-	if (head >= size) {
-		memcpy(page_addr(pool, pgno) + off, buf, size);
-		return;
-	}
-	memcpy(page_addr(pool, pgno) + off, buf, head);
-	memcpy(page_addr(pool, zs_page(pool, pgno)->next), buf + head, size - head);
 }
 
 /* ---- API ---- */
@@ -513,7 +332,7 @@ static inline void put_zspage(struct zs_pool *pool, struct size_class *class, ui
 		fix_fullness_group(pool, class, first, inuse + 1, inuse + 1);
 	} else {
 		group_del(pool, class, first, zs_fullness(class, 1));
-		free_zspage(pool, class, first);
+		zs_free_zspage(pool, class, first);
 	}
 }
 
@@ -541,308 +360,3 @@ uint64_t zs_get_total_pages(struct zs_pool *pool)
 {
 	return atomic_load_explicit(&pool->pages_nr, memory_order_relaxed);
 }
-
-/* ---- Map and unmap: pins on the handle's entry, no lock ---- */
-
-struct zs_map_area {
-	_Alignas(64) char buf[ZS_MAX_ALLOC_SIZE];
-	struct zs_pool *pool;           /* NULL: unused */
-	unsigned long handle;
-	enum zpool_mapmode mm;
-};
-
-static __thread struct zs_map_area map_areas[ZS_MAP_AREAS];
-
-static _Atomic uint64_t *entry_of(struct zs_pool *pool, unsigned long handle)
-{
-	if (handle == 0 ||
-	    handle > atomic_load_explicit(&pool->handles.committed, memory_order_relaxed))
-		return NULL;
-	return &pool->handles.table[handle - 1];
-}
-
-/* Add a map to a live entry; returns the entry as it was, or 0. */
-static uint64_t pin(_Atomic uint64_t *slot)
-{
-	uint64_t e = atomic_load_explicit(slot, memory_order_acquire);
-
-	for (unsigned int spins = 0;;) {
-		if (!(e & ZS_ENTRY_LIVE))
-			return 0;
-		if ((e & ZS_ENTRY_MOVING) || zs_entry_maps(e) == ZS_ENTRY_MAPS_MAX) {
-			if (++spins > ZS_MOVE_SPINS)
-				sched_yield();
-			e = atomic_load_explicit(slot, memory_order_acquire);
-			continue;
-		}
-		if (only_thread()) {
-			/* no compaction can run: as the pool lock does */
-			atomic_store_explicit(slot, e + ZS_ENTRY_MAP_ONE, memory_order_relaxed);
-			return e;
-		}
-		if (atomic_compare_exchange_weak_explicit(slot, &e, e + ZS_ENTRY_MAP_ONE,
-							  memory_order_acquire, memory_order_acquire))
-			return e;
-	}
-}
-
-static void unpin(_Atomic uint64_t *slot)
-{
-	uint64_t e = atomic_load_explicit(slot, memory_order_relaxed);
-
-	do {
-		if (!(e & ZS_ENTRY_LIVE) || !zs_entry_maps(e))
-			return; /* not mapped: ignore */
-		if (only_thread()) {
-			atomic_store_explicit(slot, e - ZS_ENTRY_MAP_ONE, memory_order_relaxed);
-			return;
-		}
-	} while (!atomic_compare_exchange_weak_explicit(slot, &e, e - ZS_ENTRY_MAP_ONE,
-						       memory_order_release, memory_order_relaxed));
-}
-
-void *zs_map_object(struct zs_pool *pool, unsigned long handle, enum zpool_mapmode mm)
-{
-	_Atomic uint64_t *slot = entry_of(pool, handle);
-	uint64_t e = slot ? pin(slot) : 0;
-	struct zs_map_area *area = NULL;
-	uint32_t pgno;
-	size_t off;
-
-	if (!e)
-		return NULL;
-	pgno = slot_page(pool, e, &off);
-	if (off + pool->class[zs_loc_class(e)].size <= ZBUD_PAGE_SIZE)
-		return page_addr(pool, pgno) + off;
-	for (int i = 0; i < ZS_MAP_AREAS && !area; i++)
-		if (!map_areas[i].pool)
-			area = &map_areas[i];
-	if (!area) {
-		unpin(slot);
-		return NULL;
-	}
-	*area = (struct zs_map_area){ .pool = pool, .handle = handle, .mm = mm };
-	if (mm != ZPOOL_MM_WO)
-		copy_from_obj(pool, area->buf, e);
-	return area->buf;
-}
-
-void zs_unmap_object(struct zs_pool *pool, unsigned long handle)
-{
-	_Atomic uint64_t *slot = entry_of(pool, handle);
-	uint64_t e = slot ? atomic_load_explicit(slot, memory_order_acquire) : 0;
-
-	if (!(e & ZS_ENTRY_LIVE) || !zs_entry_maps(e))
-		return;
-	for (int i = ZS_MAP_AREAS - 1; i >= 0; i--) {
-		struct zs_map_area *area = &map_areas[i];
-
-		if (area->pool != pool || area->handle != handle)
-			continue;
-		if (area->mm != ZPOOL_MM_RO)
-			copy_to_obj(pool, e, area->buf);
-		area->pool = NULL;
-		break;
-	}
-	unpin(slot);
-}
-
-/* ---- Compaction ---- */
-
-/* Scratch for one compaction. */
-struct compact {
-	uint64_t *marks;        /* per first page: its zspage is a source */
-	uint32_t *isolated;     /* the sources, in the order taken */
-	size_t nisolated;
-	uint32_t *sorted;       /* one class's candidates, sparsest first */
-};
-
-/* Move one object of a source zspage to where allocation would put it,
- * unless it is mapped.  Returns the pages this freed. */
-static unsigned int move_object(struct zs_pool *pool, uint32_t idx, uint64_t e)
-{
-	_Atomic uint64_t *slot = &pool->handles.table[idx];
-	struct size_class *class = &pool->class[zs_loc_class(e)];
-	uint32_t dst = find_get_zspage(class), src = zs_loc_first(e);
-	char buf[ZS_MAX_ALLOC_SIZE];
-	unsigned int inuse;
-	uint64_t place;
-
-	if (dst == PAGE_NIL || zs_entry_maps(e) ||
-	    !atomic_compare_exchange_strong_explicit(slot, &e, e | ZS_ENTRY_MOVING,
-						     memory_order_acquire, memory_order_relaxed))
-		return 0;
-	place = zs_loc(dst, obj_malloc(pool, dst), class->index);
-	inuse = zs_page(pool, dst)->inuse;
-	fix_fullness_group(pool, class, dst, inuse - 1, inuse);
-	copy_from_obj(pool, buf, e);
-	copy_to_obj(pool, place, buf);
-	atomic_store_explicit(slot, place, memory_order_release);
-	obj_free(pool, src, zs_loc_slot(e));
-	if (zs_page(pool, src)->inuse)
-		return 0;
-	free_zspage(pool, class, src); /* isolated: in no group */
-	return class->pages_per_zspage;
-}
-
-/* Zspages a class can do without: its unused slots, in whole zspages. */
-static uint64_t spare_zspages(const struct size_class *class)
-{
-	return (class->stat[ZS_OBJ_ALLOCATED] - class->stat[ZS_OBJ_USED]) / class->objs_per_zspage;
-}
-
-/* Take the class's @n sparsest zspages off their lists (fewest objects
- * first; on a tie, ZS_ALMOST_EMPTY's order), and mark their pages. */
-static void isolate_sparsest(struct zs_pool *pool, struct size_class *class, uint64_t n,
-			     struct compact *cc)
-{
-	static const int groups[] = { ZS_ALMOST_EMPTY, ZS_ALMOST_FULL };
-	uint32_t at[ZS_MAX_OBJS_PER_ZSPAGE + 1] = { 0 };
-
-	/* A counting sort by objects in use, which keeps the lists' order. */
-	for (int g = 0; g < 2; g++)
-		for (uint32_t p = class->list[groups[g]]; p != PAGE_NIL; p = zs_page(pool, p)->list.next)
-			at[zs_page(pool, p)->inuse]++;
-	for (unsigned int i = 0, sum = 0; i <= class->objs_per_zspage; i++) {
-		unsigned int count = at[i];
-
-		at[i] = sum;
-		sum += count;
-	}
-	for (int g = 0; g < 2; g++)
-		for (uint32_t p = class->list[groups[g]]; p != PAGE_NIL; p = zs_page(pool, p)->list.next)
-			cc->sorted[at[zs_page(pool, p)->inuse]++] = p;
-	for (uint64_t i = 0; i < n; i++) {
-		uint32_t first = cc->sorted[i];
-
-		remove_zspage(pool, class, first);
-		zs_page(pool, first)->flags |= ZS_PAGE_ISOLATED;
-		cc->marks[first / 64] |= 1ULL << first % 64;
-		cc->isolated[cc->nisolated++] = first;
-	}
-}
-
-/*
- * The sparsest zspages of every class are taken off their lists, as many as
- * the class can spare, and one walk of the handle table moves the objects
- * they hold, in handle order, each to where allocation would put it then.
- * Emptied zspages are freed; any left (they hold a mapped object) go back on
- * their lists, in the order they were taken off.  All under the pool lock.
- */
-uint64_t zs_compact(struct zs_pool *pool)
-{
-	uint64_t freed = 0, spare = 0, nonfull = 0;
-	struct compact cc = { 0 };
-	size_t words;
-
-	lock_take(&pool->lock);
-	for (int i = 0; i < ZS_SIZE_CLASSES; i++) {
-		const struct size_class *class = &pool->class[i];
-
-		if (pool->class_of[i] != i || !spare_zspages(class))
-			continue;
-		spare += spare_zspages(class);
-		if (class->stat[ZS_ALMOST_EMPTY] + class->stat[ZS_ALMOST_FULL] > nonfull)
-			nonfull = class->stat[ZS_ALMOST_EMPTY] + class->stat[ZS_ALMOST_FULL];
-	}
-	if (!spare)
-		goto out;
-	words = (pool->src.next + 63) / 64;
-	cc.marks = calloc(1, words * sizeof(uint64_t) + (spare + nonfull) * sizeof(uint32_t));
-	if (!cc.marks)
-		goto out;
-	cc.isolated = (uint32_t *)(cc.marks + words);
-	cc.sorted = cc.isolated + spare;
-	for (int i = 0; i < ZS_SIZE_CLASSES; i++)
-		if (pool->class_of[i] == i && spare_zspages(&pool->class[i]))
-			isolate_sparsest(pool, &pool->class[i], spare_zspages(&pool->class[i]), &cc);
-	for (uint32_t idx = 0; idx < pool->handles.next; idx++) {
-		uint64_t e = atomic_load_explicit(&pool->handles.table[idx], memory_order_relaxed);
-		uint32_t first = zs_loc_first(e);
-
-		if ((e & ZS_ENTRY_LIVE) && cc.marks[first / 64] & 1ULL << first % 64)
-			freed += move_object(pool, idx, e);
-	}
-	for (size_t i = 0; i < cc.nisolated; i++) {
-		struct zs_page *zp = zs_page(pool, cc.isolated[i]);
-
-		if (zp->flags & ZS_PAGE_ISOLATED) {
-			zp->flags = ZS_PAGE_USED;
-			insert_zspage(pool, &pool->class[zp->class_idx], cc.isolated[i]);
-		}
-	}
-	free(cc.marks);
-out:
-	lock_release(&pool->lock);
-	return freed;
-}
-
-/* ---- The zpool driver ---- */
-
-static void *zs_zpool_create(const char *name, const struct zpool_ops *ops, struct zpool *zpool,
-			     const struct zbud_source_config *source)
-{
-	(void)name, (void)ops, (void)zpool; /* never evicts: ops->evict is not called */
-	return zs_create_pool(source);
-}
-
-static void zs_zpool_destroy(void *pool)
-{
-	zs_destroy_pool(pool);
-}
-
-static int zs_zpool_malloc(void *pool, size_t size, unsigned long *handle)
-{
-	return zs_malloc(pool, size, handle);
-}
-
-static void zs_zpool_free(void *pool, unsigned long handle)
-{
-	zs_free(pool, handle);
-}
-
-static void *zs_zpool_map(void *pool, unsigned long handle, enum zpool_mapmode mm)
-{
-	return zs_map_object(pool, handle, mm);
-}
-
-static void zs_zpool_unmap(void *pool, unsigned long handle)
-{
-	zs_unmap_object(pool, handle);
-}
-
-static uint64_t zs_zpool_total_size(void *pool)
-{
-	return zs_get_total_pages(pool) * ZBUD_PAGE_SIZE;
-}
-
-static uint64_t zs_zpool_compact(void *pool)
-{
-	return zs_compact(pool);
-}
-
-static const char *zs_zpool_handle_place(void *pool, unsigned long handle)
-{
-	(void)pool, (void)handle;
-	return "ok";
-}
-
-static int zs_zpool_check(void *pool, char *msg, size_t len)
-{
-	return zs_check_pool(pool, msg, len);
-}
-
-const struct zpool_driver zpool_zsmalloc_driver = {
-	.type = "zsmalloc",
-	.create = zs_zpool_create,
-	.destroy = zs_zpool_destroy,
-	.malloc = zs_zpool_malloc,
-	.free = zs_zpool_free,
-	.reclaim_page = NULL, /* as the kernel's: zsmalloc does not evict */
-	.map = zs_zpool_map,
-	.unmap = zs_zpool_unmap,
-	.total_size = zs_zpool_total_size,
-	.compact = zs_zpool_compact,
-	.handle_place = zs_zpool_handle_place,
-	.check = zs_zpool_check,
-};

@@ -1,5 +1,6 @@
 /*
- * zsmalloc_check.c - the zsmalloc pool's invariant checker and statistics
+ * zsmalloc_check.c - the zsmalloc pool's invariant checker, statistics and
+ * page walk
  *
  * Slow on purpose: it trusts no counter and no link.  It walks every page's
  * descriptor, every zspage's chain of pages and free-slot bitmap, every
@@ -35,17 +36,6 @@ static bool test_and_set(uint64_t *bits, uint64_t i)
 static bool page_is_free(const void *meta)
 {
 	return !(((const struct zs_page *)meta)->flags & ZS_PAGE_USED);
-}
-
-/* Whether slot @slot of the zspage at @first is free, by its bitmap. */
-static bool slot_free(const struct zs_pool *pool, uint32_t first, unsigned int slot)
-{
-	const struct zs_page *bits = zs_page(pool, first);
-
-	for (unsigned int n = slot / ZS_SLOTS_PER_DESC; n; n--)
-		bits = zs_page(pool, bits->next);
-	slot %= ZS_SLOTS_PER_DESC;
-	return bits->free[slot / 64] & 1ULL << slot % 64;
 }
 
 /* The free bits of a zspage's page @zp (its @n-th): only for slots it has. */
@@ -289,6 +279,19 @@ int zs_check_pool(struct zs_pool *pool, char *msg, size_t len)
 	if (!err && len)
 		msg[0] = '\0';
 	return err;
+}
+
+int zs_walk_pages(struct zs_pool *pool,
+		  int (*fn)(const struct zs_pool *pool, uint32_t pgno, void *arg), void *arg)
+{
+	int ret = 0;
+
+	lock_take(&pool->lock);
+	for (uint32_t p = 0; p < pool->src.next && !ret; p++)
+		if (!page_is_free(zs_page(pool, p)))
+			ret = fn(pool, p, arg);
+	lock_release(&pool->lock);
+	return ret;
 }
 
 /* ---- Statistics ---- */

@@ -1,6 +1,7 @@
 /*
- * zsmalloc_internal.h - the zsmalloc pool's layout, shared by zsmalloc.c and
- * its checker (internal)
+ * zsmalloc_internal.h - the zsmalloc pool's layout, shared by its files
+ * (internal): zsmalloc.c (classes, zspages, alloc and free), zsmalloc_map.c,
+ * zsmalloc_compact.c, zsmalloc_check.c and zpool_zsmalloc.c
  *
  * Linux's mm/zsmalloc.c (v6.1) with its metadata out of line.  Objects are
  * grouped by size class; each class packs its objects into zspages of 1 to 4
@@ -224,7 +225,148 @@ static inline int zs_fullness(const struct size_class *class, unsigned int inuse
 	return inuse < class->almost_full ? ZS_ALMOST_EMPTY : ZS_ALMOST_FULL;
 }
 
-/* ---- The pool's calls; zsmalloc.c makes them a zpool driver ---- */
+/* ---- Fullness groups: zsmalloc.c and zsmalloc_compact.c ---- */
+
+/* Inline here, not called across files: each runs on every alloc and free. */
+
+/* The kernel's insert_zspage() into group @fg: at the head of its list,
+ * unless the head has more objects in use, then right after it. */
+static inline void group_add(struct zs_pool *pool, struct size_class *class, uint32_t first,
+			     int fg)
+{
+	struct zs_page *zp = zs_page(pool, first);
+	uint32_t head, prev = PAGE_NIL, next;
+
+	class->stat[fg]++;
+	if (fg == ZS_FULL)
+		return;
+	head = next = class->list[fg];
+	if (head != PAGE_NIL && zp->inuse < zs_page(pool, head)->inuse) {
+		prev = head;
+		next = zs_page(pool, head)->list.next;
+	}
+	zp->list.prev = prev;
+	zp->list.next = next;
+	if (next != PAGE_NIL)
+		zs_page(pool, next)->list.prev = first;
+	if (prev != PAGE_NIL)
+		zs_page(pool, prev)->list.next = first;
+	else
+		class->list[fg] = first;
+}
+
+static inline void group_del(struct zs_pool *pool, struct size_class *class, uint32_t first,
+			     int fg)
+{
+	const struct zs_page *zp = zs_page(pool, first);
+
+	class->stat[fg]--;
+	if (fg == ZS_FULL)
+		return;
+	if (zp->list.prev != PAGE_NIL)
+		zs_page(pool, zp->list.prev)->list.next = zp->list.next;
+	else
+		class->list[fg] = zp->list.next;
+	if (zp->list.next != PAGE_NIL)
+		zs_page(pool, zp->list.next)->list.prev = zp->list.prev;
+}
+
+static inline void insert_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
+{
+	group_add(pool, class, first, zs_fullness(class, zs_page(pool, first)->inuse));
+}
+
+static inline void remove_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
+{
+	group_del(pool, class, first, zs_fullness(class, zs_page(pool, first)->inuse));
+}
+
+/*
+ * The kernel's fix_fullness_group() after one object more or less, @hi
+ * being the more of the two counts: the group changes only across
+ * almost_full - 1 | almost_full and slots - 1 | slots (0 | 1, a zspage made
+ * or freed, is its caller's).
+ */
+static inline void fix_fullness_group(struct zs_pool *pool, struct size_class *class,
+				      uint32_t first, unsigned int was, unsigned int hi)
+{
+	if (hi != class->almost_full && hi != class->objs_per_zspage)
+		return;
+	group_del(pool, class, first, zs_fullness(class, was));
+	group_add(pool, class, first, zs_fullness(class, zs_page(pool, first)->inuse));
+}
+
+/* The kernel's find_get_zspage(): where the next object goes, or PAGE_NIL. */
+static inline uint32_t find_get_zspage(const struct size_class *class)
+{
+	return class->list[ZS_ALMOST_FULL] != PAGE_NIL ? class->list[ZS_ALMOST_FULL]
+						       : class->list[ZS_ALMOST_EMPTY];
+}
+
+/* ---- Slots ---- */
+
+/* The page @n pages along the zspage from @pgno. */
+static inline uint32_t page_along(const struct zs_pool *pool, uint32_t pgno, unsigned int n)
+{
+	while (n--)
+		pgno = zs_page(pool, pgno)->next;
+	return pgno;
+}
+
+/* The descriptor holding the free bit of slot @slot: the first page's, but
+ * for slots past 128 (the 48-byte class). */
+static inline struct zs_page *bits_of(const struct zs_pool *pool, uint32_t first,
+				      unsigned int slot)
+{
+	if (slot < ZS_SLOTS_PER_DESC)
+		return zs_page(pool, first);
+	return zs_page(pool, page_along(pool, first, slot / ZS_SLOTS_PER_DESC));
+}
+
+/* Whether slot @slot of the zspage at @first is free, by its bitmap. */
+static inline bool slot_free(const struct zs_pool *pool, uint32_t first, unsigned int slot)
+{
+	const struct zs_page *bits = bits_of(pool, first, slot);
+
+	slot %= ZS_SLOTS_PER_DESC;
+	return bits->free[slot / 64] & 1ULL << slot % 64;
+}
+
+/* Take the zspage's lowest free slot; its group is the caller's to fix. */
+static inline unsigned int obj_malloc(struct zs_pool *pool, uint32_t first)
+{
+	struct zs_page *zp = zs_page(pool, first), *bits = zp;
+	unsigned int slot = 0, w;
+
+	while (!(bits->free[0] | bits->free[1])) {
+		bits = zs_page(pool, bits->next);
+		slot += ZS_SLOTS_PER_DESC;
+	}
+	w = !bits->free[0];
+	slot += w * 64 + (unsigned int)__builtin_ctzll(bits->free[w]);
+	bits->free[w] &= bits->free[w] - 1;
+	zp->inuse++;
+	return slot;
+}
+
+static inline void obj_free(struct zs_pool *pool, uint32_t first, unsigned int slot)
+{
+	struct zs_page *bits = bits_of(pool, first, slot);
+
+	slot %= ZS_SLOTS_PER_DESC;
+	bits->free[slot / 64] |= 1ULL << slot % 64;
+	zs_page(pool, first)->inuse--;
+}
+
+/* zsmalloc.c: free an empty zspage that is in no group. */
+void zs_free_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first);
+
+/* zsmalloc_map.c: copy an object's slot out of, or into, the pages it may
+ * straddle. */
+void zs_copy_from_obj(const struct zs_pool *pool, char *buf, uint64_t place);
+void zs_copy_to_obj(const struct zs_pool *pool, uint64_t place, const char *buf);
+
+/* ---- The pool's calls; zpool_zsmalloc.c makes them a zpool driver ---- */
 
 struct zs_pool *zs_create_pool(const struct zbud_source_config *source);
 void zs_destroy_pool(struct zs_pool *pool);
@@ -264,5 +406,9 @@ void zs_get_stats(struct zs_pool *pool, struct zs_stats *st);
 bool zs_handle_slot(struct zs_pool *pool, unsigned long handle, uint32_t *first,
 		    unsigned int *slot);
 uint64_t zs_meta_bytes(const struct zs_pool *pool);
+/* zs_walk_pages - @fn for each page of a zspage, in page order, under the
+ * pool lock; stops at @fn's first nonzero return and returns it, else 0 */
+int zs_walk_pages(struct zs_pool *pool,
+		  int (*fn)(const struct zs_pool *pool, uint32_t pgno, void *arg), void *arg);
 
 #endif /* ZBUD_ZSMALLOC_INTERNAL_H */

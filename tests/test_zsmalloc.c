@@ -24,7 +24,9 @@
 #include <cmocka.h>
 
 #include "fault.h"
+#include "stress_util.h"
 #include "zpool.h"
+#include "zpool_driver.h"
 #include "zsmalloc_internal.h"
 
 #define SIZES_FILE "/../data/python-heap.lz4-sizes.txt" /* from this file's directory */
@@ -642,21 +644,9 @@ struct stress {
 	struct zpool *pool;
 	struct obj shared[SHARED];
 	atomic_bool stop;
-	atomic_ulong ops, compactions, freed_pages, errors;
-	char first_error[160];
+	atomic_ulong ops, compactions, freed_pages;
+	struct thread_errors errors;
 };
-
-static void __attribute__((format(printf, 2, 3)))
-report(struct stress *st, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (atomic_fetch_add(&st->errors, 1))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(st->first_error, sizeof(st->first_error), fmt, ap);
-	va_end(ap);
-}
 
 static bool zp_intact(struct zpool *pool, const struct obj *o, uint64_t id)
 {
@@ -703,18 +693,18 @@ static void worker_step(struct worker *w)
 		const struct obj *sh = &st->shared[rng(&w->seed) % SHARED];
 
 		if (!zp_intact(st->pool, sh, (uint64_t)(sh - st->shared)))
-			report(st, "shared object %td changed", sh - st->shared);
+			report(&st->errors, "shared object %td changed", sh - st->shared);
 	} else if (!o->handle) {
 		int err;
 
 		o->size = 1 + (size_t)(rng(&w->seed) % 4096);
 		err = zpool_malloc(st->pool, o->size, &o->handle);
 		if (err)
-			report(st, "zpool_malloc(%zu): %d", o->size, err);
+			report(&st->errors, "zpool_malloc(%zu): %d", o->size, err);
 		else
 			zp_fill(st->pool, o, id_of(w, s), ZPOOL_MM_WO);
 	} else if (!zp_intact(st->pool, o, id_of(w, s))) {
-		report(st, "worker %d, slot %d: object changed", w->id, s);
+		report(&st->errors, "worker %d, slot %d: object changed", w->id, s);
 	} else if (r < 50) {
 		w->gen[s]++;
 		zp_fill(st->pool, o, id_of(w, s), ZPOOL_MM_RW);
@@ -745,7 +735,7 @@ static void *compactor_main(void *arg)
 		atomic_fetch_add(&st->freed_pages, zpool_compact(st->pool));
 		atomic_fetch_add(&st->compactions, 1);
 		if (n % 16 == 0 && zpool_check(st->pool, msg, sizeof(msg)))
-			report(st, "zpool_check: %s", msg);
+			report(&st->errors, "zpool_check: %s", msg);
 	}
 	return NULL;
 }
@@ -754,8 +744,7 @@ static void test_threads(void **state)
 {
 	static struct stress st;
 	static struct worker w[WORKERS];
-	const char *env = getenv("ZBUD_STRESS_MS");
-	long ms = env && *env ? strtol(env, NULL, 10) : DEFAULT_MS;
+	long ms = stress_ms(DEFAULT_MS);
 	struct timespec t = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 };
 	pthread_t thread[WORKERS + 1];
 	uint64_t seed = 99;
@@ -783,9 +772,7 @@ static void test_threads(void **state)
 	print_message("%lu operations; %lu compactions freed %lu pages\n",
 		      (unsigned long)atomic_load(&st.ops), (unsigned long)atomic_load(&st.compactions),
 		      (unsigned long)atomic_load(&st.freed_pages));
-	if (atomic_load(&st.errors))
-		fail_msg("%lu errors, the first: %s", (unsigned long)atomic_load(&st.errors),
-			 st.first_error);
+	expect_no_errors(&st.errors);
 	assert_true(atomic_load(&st.freed_pages) > 0);
 	/* Everything left is intact, and the pool sound. */
 	for (int i = 0; i < SHARED; i++)
@@ -1039,6 +1026,159 @@ static void test_zpool_driver(void **state)
 	zpool_destroy_pool(pool);
 }
 
+/* ---- The page walk ---- */
+
+struct seen {
+	int pages;
+	uint64_t page[8];
+	char layout[8][1024];   /* up to 64 regions of "o4032-4064 " */
+};
+
+static int record(const struct zpool_page_info *page, void *arg)
+{
+	struct seen *s = arg;
+	char *out = s->layout[s->pages];
+
+	s->page[s->pages++] = page->page;
+	for (unsigned i = 0; i < page->nregions; i++)
+		out += sprintf(out, "%c%u-%u ", page->region[i].place, page->region[i].start,
+			       page->region[i].end);
+	return s->pages == 8;
+}
+
+/*
+ * Class 1488 in 4 pages (slots 2, 5 and 8 straddle) with slots 1 and 5
+ * freed, 32-byte slots with one gap, a whole page:
+ *
+ *   page 0   [0 ][ 1 free ][ 2 ..|      page 2  |.5 free..][ 6 ][ 7 ][ 8 ..|
+ *   page 1  |..2 ][ 3 ][ 4 ][ 5 ..      page 3  |..8 ][ 9 ][ 10 ]  (16 left)
+ */
+static void test_walk(void **state)
+{
+	struct zpool *pool = zpool_create_pool("zsmalloc", "w", NULL);
+	struct seen seen = { 0 };
+	unsigned long big[11], small[4], whole;
+
+	(void)state;
+	for (int i = 0; i < 11; i++)
+		assert_int_equal(zpool_malloc(pool, 1488, &big[i]), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(zpool_malloc(pool, 20, &small[i]), 0); /* 32-byte slots */
+	assert_int_equal(zpool_malloc(pool, 4096, &whole), 0);
+	zpool_free(pool, big[1]);
+	zpool_free(pool, big[5]);
+	zpool_free(pool, small[1]);
+	assert_int_equal(zpool_walk(pool, record, &seen), 0);
+	assert_int_equal(seen.pages, zpool_get_total_size(pool) / 4096);
+	assert_int_equal(seen.pages, 6);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(seen.page[i], i); /* a new arena's pages, in order */
+	assert_string_equal(seen.layout[0], "o0-1488 o2976-4096 ");
+	assert_string_equal(seen.layout[1], "o0-3344 ");
+	assert_string_equal(seen.layout[2], "o736-4096 ");
+	assert_string_equal(seen.layout[3], "o0-4080 ");
+	assert_string_equal(seen.layout[4], "o0-32 o64-128 ");
+	assert_string_equal(seen.layout[5], "o0-4096 ");
+
+	/* Stops at the callback's first nonzero return. */
+	memset(&seen, 0, sizeof(seen));
+	seen.pages = 5;
+	assert_int_equal(zpool_walk(pool, record, &seen), 1);
+	assert_int_equal(seen.pages, 8);
+
+	/* A zspage's pages leave the walk with its last object. */
+	for (int i = 0; i < 11; i++)
+		zpool_free(pool, big[i]); /* freed ones again: ignored */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(zpool_walk(pool, record, &seen), 0);
+	assert_int_equal(seen.pages, 2);
+	assert_int_equal(seen.page[0], 4);
+	assert_int_equal(seen.page[1], 5);
+	zpool_destroy_pool(pool);
+}
+
+/* The most regions a page can have: every other 32-byte slot in use. */
+static void test_walk_most_regions(void **state)
+{
+	struct zpool *pool = zpool_create_pool("zsmalloc", "w", NULL);
+	struct seen seen = { 0 };
+	unsigned long h[128];
+	char want[1024], *out = want;
+
+	(void)state;
+	for (int i = 0; i < 128; i++)
+		assert_int_equal(zpool_malloc(pool, 32, &h[i]), 0);
+	for (int i = 0; i < 128; i += 2) {
+		zpool_free(pool, h[i + 1]);
+		out += sprintf(out, "o%d-%d ", i * 32, i * 32 + 32);
+	}
+	assert_int_equal(zpool_walk(pool, record, &seen), 0);
+	assert_int_equal(seen.pages, 1);
+	assert_string_equal(seen.layout[0], want);
+	zpool_destroy_pool(pool);
+}
+
+struct tally {
+	uint64_t pages, bytes, last;
+	bool bad;
+};
+
+/* Regions in order, apart, inside the page; pages in increasing order.  A
+ * page may show none: its zspage's objects are all in its other pages. */
+static int tally(const struct zpool_page_info *page, void *arg)
+{
+	struct tally *t = arg;
+	unsigned int end = 0;
+
+	t->bad |= t->pages && page->page <= t->last;
+	t->bad |= page->nregions > ZPOOL_MAX_REGIONS;
+	for (unsigned i = 0; i < page->nregions; i++) {
+		const struct zpool_region *r = &page->region[i];
+
+		t->bad |= r->place != 'o' || r->start >= r->end || r->end > 4096 ||
+			  (i && r->start <= end);
+		end = r->end;
+		t->bytes += r->end - r->start;
+	}
+	t->last = page->page;
+	t->pages++;
+	return 0;
+}
+
+/* Random sizes, half freed, compacted: the walk shows every slot in use and
+ * no other byte, in all the pool's pages. */
+static void test_walk_matches_objects(void **state)
+{
+	struct zs_pool *pool = new_pool();
+	enum { N = 3000 };
+	static struct obj o[N];
+	struct tally t = { 0 };
+	uint64_t seed = 11, used = 0;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		/* first 256 slots of the 48-byte class, whose bitmap takes two
+		 * descriptors */
+		o[i].size = i < 256 ? 48 : 1 + rng(&seed) % 4096;
+		o[i].handle = alloc_ok(pool, o[i].size);
+	}
+	for (int i = 0; i < N; i++) {
+		if (rng(&seed) % 3) {
+			zs_free(pool, o[i].handle);
+			o[i].handle = 0;
+		} else {
+			used += zs_size_class(pool, o[i].size)->size;
+		}
+	}
+	zs_compact(pool);
+	check_ok(pool);
+	assert_int_equal(zpool_zsmalloc_driver.walk(pool, tally, &t), 0);
+	assert_false(t.bad);
+	assert_int_equal(t.pages, zs_get_total_pages(pool));
+	assert_int_equal(t.bytes, used);
+	zs_destroy_pool(pool);
+}
+
 /* A caller's buffer: pages run out with -ENOMEM, nothing is lost. */
 static void test_fixed_buffer(void **state)
 {
@@ -1095,6 +1235,9 @@ int main(void)
 		cmocka_unit_test(test_handle_table_growth_fails),
 		cmocka_unit_test(test_checker_catches_corruption),
 		cmocka_unit_test(test_zpool_driver),
+		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_walk_most_regions),
+		cmocka_unit_test(test_walk_matches_objects),
 		cmocka_unit_test(test_fixed_buffer),
 	};
 
