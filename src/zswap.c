@@ -138,17 +138,66 @@ static void drop(struct zswap *zs, struct shard *sh, struct zswap_entry *e)
 int entry_read_memory(struct zswap *zs, struct shard *sh, const struct zswap_entry *e,
 		      void *page)
 {
-	const void *src;
+	struct zswap_ctx *c;
 	int err;
 
 	if (e->kind == IN_RAW) {
 		memcpy(page, e->raw, ZSWAP_PAGE_SIZE);
 		return 0;
 	}
-	src = zpool_map_handle(sh->pool, e->handle, ZPOOL_MM_RO);
-	err = zs->comp->decompress(sh->ctx, src, e->length, page, ZSWAP_PAGE_SIZE);
+	c = ctx_get(zs);
+	if (!c)
+		return -ENOMEM;
+	err = zs->comp->decompress(c->comp, zpool_map_handle(sh->pool, e->handle, ZPOOL_MM_RO),
+				   e->length, page, ZSWAP_PAGE_SIZE);
 	zpool_unmap_handle(sh->pool, e->handle);
+	ctx_put(zs, c);
 	return err;
+}
+
+struct zswap_ctx *ctx_get(struct zswap *zs)
+{
+	struct zswap_ctx *c;
+
+	lock_take(&zs->ctx_lock);
+	c = zs->idle;
+	if (c)
+		zs->idle = c->next;
+	lock_release(&zs->ctx_lock);
+	if (c)
+		return c;
+	c = fault_hit(FAULT_META) ? NULL : malloc(sizeof(*c));
+	if (c && !(c->comp = zs->comp->ctx_new(zs->level))) {
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+void ctx_put(struct zswap *zs, struct zswap_ctx *c)
+{
+	lock_take(&zs->ctx_lock);
+	c->next = zs->idle;
+	zs->idle = c;
+	lock_release(&zs->ctx_lock);
+}
+
+/* A page compressed before its shard is locked. */
+struct compressed {
+	struct zswap_ctx *ctx;          /* the bytes are in ctx->buf; NULL: no context */
+	long len;                       /* > 0: bytes; 0: more than a page; < 0: failed */
+};
+
+static struct compressed compress_page(struct zswap *zs, const void *page)
+{
+	struct compressed c = { ctx_get(zs), 0 };
+
+	if (c.ctx)
+		c.len = fault_hit(FAULT_COMPRESS)
+			? -EIO
+			: zs->comp->compress(c.ctx->comp, page, ZSWAP_PAGE_SIZE, c.ctx->buf,
+					     ZSWAP_PAGE_SIZE);
+	return c;
 }
 
 /*
@@ -177,15 +226,18 @@ static int make_room(struct zswap *zs)
 	return 0;
 }
 
-/* Compress @page into the shard's pool, or keep it raw; fills @e. */
+/* Put the compressed page into the shard's pool, or keep it raw; fills @e. */
 static int store_memory(struct zswap *zs, struct shard *sh, const void *page,
-			struct zswap_entry *e)
+			const struct compressed *c, struct zswap_entry *e)
 {
 	uint64_t before = zpool_get_total_size(sh->pool);
-	long len = fault_hit(FAULT_COMPRESS)
-		? -EIO : zs->comp->compress(sh->ctx, page, ZSWAP_PAGE_SIZE, sh->buf, ZSWAP_PAGE_SIZE);
+	long len = c->len;
 	int err = -ENOSPC;
 
+	if (!c->ctx) {
+		sh->st.reject_kmemcache_fail++;
+		return -ENOMEM;
+	}
 	if (len < 0) {
 		sh->st.reject_compress_fail++;
 		return -EIO;
@@ -197,7 +249,7 @@ static int store_memory(struct zswap *zs, struct shard *sh, const void *page,
 		return err;
 	}
 	if (!err) {
-		memcpy(zpool_map_handle(sh->pool, e->handle, ZPOOL_MM_WO), sh->buf, (size_t)len);
+		memcpy(zpool_map_handle(sh->pool, e->handle, ZPOOL_MM_WO), c->ctx->buf, (size_t)len);
 		zpool_unmap_handle(sh->pool, e->handle);
 		e->kind = IN_POOL;
 		e->length = (uint32_t)len;
@@ -238,7 +290,7 @@ static void unstore_memory(struct zswap *zs, struct shard *sh, struct zswap_entr
 }
 
 static int store_locked(struct zswap *zs, struct shard *sh, uint64_t key, const void *page,
-			bool same, unsigned long value)
+			bool same, unsigned long value, const struct compressed *c)
 {
 	struct zswap_entry *e = fault_hit(FAULT_META) ? NULL : malloc(sizeof(*e));
 	size_t index_before = idmap_bytes(&sh->index);
@@ -253,7 +305,7 @@ static int store_locked(struct zswap *zs, struct shard *sh, uint64_t key, const 
 		e->kind = SAME_FILLED;
 		e->value = value;
 	} else {
-		err = store_memory(zs, sh, page, e);
+		err = store_memory(zs, sh, page, c, e);
 		if (err) {
 			free(e);
 			return err;
@@ -287,8 +339,11 @@ int zswap_store(struct zswap *zs, uint64_t key, const void *page)
 	bool allowed = same || !(zs->flags & ZSWAP_NO_NON_SAME_FILLED);
 	/* Room first: making it may lock other shards, never with ours held. */
 	int err = allowed && !same ? make_room(zs) : 0;
+	struct compressed c = { 0 };
 	struct zswap_entry *old;
 
+	if (allowed && !same && !err)
+		c = compress_page(zs, page); /* the slow part: outside the lock */
 	lock_take(&sh->lock);
 	sh->st.stores++;
 	old = find(sh, key);
@@ -299,14 +354,28 @@ int zswap_store(struct zswap *zs, uint64_t key, const void *page)
 	if (!allowed)
 		err = -EPERM;
 	else if (!err)
-		err = store_locked(zs, sh, key, page, same, value);
+		err = store_locked(zs, sh, key, page, same, value, &c);
 	lock_release(&sh->lock);
+	if (c.ctx)
+		ctx_put(zs, c.ctx);
 	return err;
+}
+
+/* Under the shard lock: copy an entry in the pool to @c, to decompress later. */
+static int copy_compressed(struct shard *sh, const struct zswap_entry *e, struct compressed *c)
+{
+	if (!c->ctx)
+		return -ENOMEM;
+	memcpy(c->ctx->buf, zpool_map_handle(sh->pool, e->handle, ZPOOL_MM_RO), e->length);
+	zpool_unmap_handle(sh->pool, e->handle);
+	c->len = e->length;
+	return 0;
 }
 
 int zswap_load(struct zswap *zs, uint64_t key, void *page)
 {
 	struct shard *sh = shard_of(zs, key);
+	struct compressed c = { 0 };
 	struct zswap_entry *e;
 	int err = 0;
 
@@ -322,14 +391,27 @@ int zswap_load(struct zswap *zs, uint64_t key, void *page)
 		err = backing_read(zs, e, page);
 		if (err)
 			drop(zs, sh, e); /* damaged: never offer it again */
+	} else if (e->kind == IN_RAW) {
+		memcpy(page, e->raw, ZSWAP_PAGE_SIZE);
 	} else {
-		err = entry_read_memory(zs, sh, e, page);
+		/* Only the copy under the lock; the decompression after it. */
+		c.ctx = ctx_get(zs);
+		err = copy_compressed(sh, e, &c);
 	}
 	if (err && err != -ENOENT)
 		sh->st.load_errors++;
 	else if (!err && (zs->flags & ZSWAP_EXCLUSIVE_LOADS))
 		drop(zs, sh, e);
 	lock_release(&sh->lock);
+	if (c.len && zs->comp->decompress(c.ctx->comp, c.ctx->buf, (size_t)c.len, page,
+					  ZSWAP_PAGE_SIZE)) {
+		err = -EIO;
+		lock_take(&sh->lock);
+		sh->st.load_errors++;
+		lock_release(&sh->lock);
+	}
+	if (c.ctx)
+		ctx_put(zs, c.ctx);
 	return err;
 }
 
@@ -348,7 +430,7 @@ void zswap_invalidate(struct zswap *zs, uint64_t key)
 
 /* ---- creation ---- */
 
-static int read_config(const struct zswap_config *cfg, struct zswap *zs, int *level)
+static int read_config(const struct zswap_config *cfg, struct zswap *zs)
 {
 	const char *name = cfg->compressor ? cfg->compressor : "lz4";
 	unsigned int accept = cfg->accept_threshold_percent;
@@ -356,8 +438,8 @@ static int read_config(const struct zswap_config *cfg, struct zswap *zs, int *le
 	zs->comp = compressor_find(name);
 	if (!zs->comp || !zpool_has_pool(cfg->zpool ? cfg->zpool : "zbud"))
 		return -EINVAL;
-	*level = cfg->level ? cfg->level : zs->comp->default_level;
-	if (*level < zs->comp->min_level || *level > zs->comp->max_level)
+	zs->level = cfg->level ? cfg->level : zs->comp->default_level;
+	if (zs->level < zs->comp->min_level || zs->level > zs->comp->max_level)
 		return -EINVAL;
 	if (cfg->flags & ~ALL_FLAGS || accept > 100 ||
 	    cfg->max_pool_percent > 100 || (cfg->max_pool_percent && !cfg->total_ram_bytes) ||
@@ -378,21 +460,20 @@ static int read_config(const struct zswap_config *cfg, struct zswap *zs, int *le
 	return 0;
 }
 
-static int shard_init(struct zswap *zs, struct shard *sh, const char *type, int level)
+static int shard_init(struct shard *sh, const char *type)
 {
 	lock_init(&sh->lock);
 	idmap_init(&sh->index);
 	sh->pool = zpool_create_pool(type, "zswap", NULL);
-	sh->ctx = zs->comp->ctx_new(level);
-	sh->buf = malloc(2 * ZSWAP_PAGE_SIZE);
-	return sh->pool && sh->ctx && sh->buf ? 0 : -ENOMEM;
+	return sh->pool ? 0 : -ENOMEM;
 }
 
 struct zswap *zswap_create(const struct zswap_config *cfg)
 {
 	static const struct zswap_config defaults;
 	struct zswap *zs;
-	int level, err;
+	struct zswap_ctx *first;
+	int err;
 
 	if (!cfg)
 		cfg = &defaults;
@@ -401,7 +482,8 @@ struct zswap *zswap_create(const struct zswap_config *cfg)
 		errno = ENOMEM;
 		return NULL;
 	}
-	err = read_config(cfg, zs, &level);
+	lock_init(&zs->ctx_lock);
+	err = read_config(cfg, zs);
 	if (!err) {
 		zs->shards = aligned_alloc(64, zs->nshards * sizeof(*zs->shards));
 		err = zs->shards ? 0 : -ENOMEM;
@@ -409,7 +491,14 @@ struct zswap *zswap_create(const struct zswap_config *cfg)
 	if (!err) {
 		memset(zs->shards, 0, zs->nshards * sizeof(*zs->shards));
 		for (unsigned int i = 0; i < zs->nshards && !err; i++)
-			err = shard_init(zs, &zs->shards[i], cfg->zpool ? cfg->zpool : "zbud", level);
+			err = shard_init(&zs->shards[i], cfg->zpool ? cfg->zpool : "zbud");
+	}
+	/* One context now: a compressor that cannot start fails here. */
+	if (!err) {
+		first = ctx_get(zs);
+		err = first ? 0 : -ENOMEM;
+		if (first)
+			ctx_put(zs, first);
 	}
 	if (!err && cfg->writeback_path)
 		err = backing_open(zs, cfg->writeback_path);
@@ -438,9 +527,13 @@ void zswap_destroy(struct zswap *zs)
 		}
 		idmap_fini(&sh->index);
 		zpool_destroy_pool(sh->pool);
-		if (sh->ctx)
-			zs->comp->ctx_free(sh->ctx);
-		free(sh->buf);
+	}
+	while (zs->idle) {
+		struct zswap_ctx *c = zs->idle;
+
+		zs->idle = c->next;
+		zs->comp->ctx_free(c->comp);
+		free(c);
 	}
 	backing_close(zs);
 	free(zs->shards);

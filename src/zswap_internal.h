@@ -60,11 +60,21 @@ struct shard {
 	struct lock lock;
 	struct idmap index;             /* key -> struct zswap_entry * */
 	struct zpool *pool;
-	void *ctx;                      /* the compressor's */
-	unsigned char *buf;             /* compression output, 2 pages */
 	struct zswap_entry *newest, *oldest;
 	struct shard_stats st;
 } __attribute__((aligned(64)));
+
+/*
+ * What one thread needs to compress or decompress a page: the compressor's
+ * context and a page of room.  Taken from the store's stack of idle ones for
+ * one call, so that pages are compressed and decompressed outside the shard
+ * locks and threads on the same shard wait only for the bookkeeping.
+ */
+struct zswap_ctx {
+	void *comp;
+	struct zswap_ctx *next;         /* on the idle stack */
+	unsigned char buf[ZSWAP_PAGE_SIZE];
+};
 
 struct backing {
 	struct lock lock;
@@ -77,6 +87,9 @@ struct backing {
 
 struct zswap {
 	const struct compressor *comp;
+	int level;
+	struct lock ctx_lock;
+	struct zswap_ctx *idle;         /* contexts not in use */
 	unsigned int flags;
 	unsigned int nshards;
 	uint64_t limit;                 /* pool bytes; 0: none */
@@ -109,6 +122,9 @@ void entry_release_memory(struct zswap *zs, struct shard *sh, struct zswap_entry
 /* Decompress or copy @e (IN_POOL or IN_RAW) into @page. */
 int entry_read_memory(struct zswap *zs, struct shard *sh, const struct zswap_entry *e,
 		      void *page);
+/* A context for one call, or NULL when out of memory; and give it back. */
+struct zswap_ctx *ctx_get(struct zswap *zs);
+void ctx_put(struct zswap *zs, struct zswap_ctx *c);
 void mem_add(struct zswap *zs, int64_t bytes);
 
 #endif /* ZBUD_ZSWAP_INTERNAL_H */
