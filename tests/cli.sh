@@ -92,5 +92,17 @@ cmp -s "$tmp/out" "$tmp/spec.expect" && grep -q 'allocations  3 (first 2, last 1
 "$zbud" bench alloc --live 200 --pairs 2000 >"$tmp/out" 2>&1 && grep -qE '^ +200  zbud +[0-9.]+ ' "$tmp/out" &&
 	grep -qE '^ +200  glibc' "$tmp/out" && pass || fail "bench: $(cat "$tmp/out")"
 
+# The store benchmark on two small files: a row, the goals, the extra rows.
+"$zbud" bench store --files "$zbud" "$src/README.md" --mib 1 --compressor lz4 --zpool zbud \
+	--no-heap >"$tmp/out" 2>"$tmp/err" && [ ! -s "$tmp/err" ] &&
+	grep -qE '^lz4 +zbud( +[0-9]+\.?[0-9]*){13}$' "$tmp/out" &&
+	grep -qE '^  lz4/zbud +store [0-9.]+ (met|MISSED) .*; load [0-9.]+ (met|MISSED)$' "$tmp/out" &&
+	grep -qE '^same-filled pages .*: store [0-9.]+ GB/s, load [0-9.]+ GB/s' "$tmp/out" &&
+	grep -qE '^threads .*speed-up [0-9.]+x' "$tmp/out" && pass || fail "bench store: $(cat "$tmp/out" "$tmp/err")"
+expect "bench store bad compressor" 2 "" "^zbud bench store: unknown compressor 'x'" -- "$zbud" bench store --compressor x
+expect "bench store bad level" 2 "" "^zbud bench store: bad level '99' for zstd" -- "$zbud" bench store --compressor zstd:99
+expect "bench store bad zpool" 2 "" "^zbud bench store: unknown zpool 'x'" -- "$zbud" bench store --zpool x
+expect "bench store no file" 1 "" "^zbud bench store: cannot read '$tmp/nope'" -- "$zbud" bench store --files "$tmp/nope" --no-heap
+
 echo "cli: $passed passed, $failures failed"
 [ "$failures" = 0 ]

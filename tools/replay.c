@@ -314,6 +314,8 @@ enum replay_status replay_run(FILE *in, FILE *out, const struct replay_opts *opt
 		snprintf(err, errlen, "read error: %s", strerror(errno));
 		status = REPLAY_FAILED;
 	}
+	if (status == REPLAY_OK && opts->at_end)
+		opts->at_end(r.pool, opts->at_end_arg);
 	free(line);
 	zpool_destroy_pool(r.pool);
 	free(r.objs);

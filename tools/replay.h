@@ -11,11 +11,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "zpool.h"
+
 struct replay_opts {
 	const char *allocator;  /* a zpool type; NULL: "zbud" */
 	bool check;             /* run the invariant checker after every operation,
 				   and check every object's bytes when it goes */
 	bool log;               /* print the decision log */
+	/* if set, called with the pool once the whole trace was replayed,
+	 * before the pool is destroyed: to look at what is left */
+	void (*at_end)(struct zpool *pool, void *arg);
+	void *at_end_arg;
 };
 
 #define REPLAY_MAX_PLACES 6

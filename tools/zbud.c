@@ -16,6 +16,7 @@ static const struct {
 	const char *what;
 } commands[] = {
 	{ "replay", cmd_replay, "drive a pool through a trace, log every decision" },
+	{ "inspect", cmd_inspect, "draw a pool a page a row: where its free space is" },
 	{ "bench", cmd_bench, "measure: `zbud bench alloc` (free+alloc pairs vs malloc)" },
 };
 
