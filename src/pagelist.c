@@ -3,10 +3,12 @@
  */
 #include "pagelist.h"
 
+#include <stdio.h>
+
 #include "check.h"
 
-int plist_check(struct plinks in, const struct plist *l, const char *name, uint32_t npages,
-		uint8_t *marks, uint8_t mark, int (*visit)(uint32_t pgno, void *arg), void *arg,
+int plist_check(struct plinks in, const struct plist *l, int list, const char *name,
+		uint32_t npages, uint8_t *marks, uint8_t mark, plist_visit visit, void *arg,
 		uint64_t *count, char *msg, size_t len)
 {
 	uint32_t prev = PAGE_NIL;
@@ -22,7 +24,7 @@ int plist_check(struct plinks in, const struct plist *l, const char *name, uint3
 		if (plink(in, p)->prev != prev)
 			return check_fail(msg, len, "%s: page %u points back to %u, not %u", name, p,
 					  plink(in, p)->prev, prev);
-		err = visit(p, arg);
+		err = visit(p, list, arg);
 		if (err)
 			return err;
 		++*count;
@@ -30,4 +32,24 @@ int plist_check(struct plinks in, const struct plist *l, const char *name, uint3
 	if (l->tail != prev)
 		return check_fail(msg, len, "%s: tail is %u, last page is %u", name, l->tail, prev);
 	return 0;
+}
+
+int plist_check_lists(struct plinks in, const struct plist *lists, int n, uint64_t mask,
+		      const char *kind, uint32_t npages, uint8_t *marks, uint8_t mark,
+		      plist_visit visit, void *arg, uint64_t *count, char *msg, size_t len)
+{
+	char name[32];
+	int err = 0;
+
+	for (int i = 0; !err && i < n; i++) {
+		bool listed = !plist_empty(&lists[i]);
+
+		if (listed != !!(mask & (1ULL << i)))
+			return check_fail(msg, len, "%s[%d]: mask bit says %s", kind, i,
+					  listed ? "empty" : "not empty");
+		snprintf(name, sizeof(name), "%s[%d]", kind, i);
+		err = plist_check(in, &lists[i], i, name, npages, marks, mark, visit, arg, count,
+				  msg, len);
+	}
+	return err;
 }

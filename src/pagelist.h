@@ -100,11 +100,20 @@ static inline void plist_del(struct plinks in, struct plist *l, uint32_t pgno)
  * plist_check - for the invariant checkers: walk @l and check that each page
  * is under @npages, on the list once (@mark in @marks, which the caller
  * zeroes once for all lists of a kind), linked back right, and that the tail
- * is the last page; then @visit(pgno, arg) checks the page itself.  Adds the
- * pages walked to *@count.  Returns 0 or -EUCLEAN with @msg (@name in it).
+ * is the last page; then @visit(pgno, @list, arg) checks the page itself.
+ * Adds the pages walked to *@count.  Returns 0 or -EUCLEAN with @msg (@name
+ * in it).
  */
-int plist_check(struct plinks in, const struct plist *l, const char *name, uint32_t npages,
-		uint8_t *marks, uint8_t mark, int (*visit)(uint32_t pgno, void *arg), void *arg,
+typedef int (*plist_visit)(uint32_t pgno, int list, void *arg);
+
+int plist_check(struct plinks in, const struct plist *l, int list, const char *name,
+		uint32_t npages, uint8_t *marks, uint8_t mark, plist_visit visit, void *arg,
 		uint64_t *count, char *msg, size_t len);
+
+/* plist_check_lists - plist_check() for each of @n lists named @kind[i], and
+ * bit i of @mask set exactly when lists[i] is not empty */
+int plist_check_lists(struct plinks in, const struct plist *lists, int n, uint64_t mask,
+		      const char *kind, uint32_t npages, uint8_t *marks, uint8_t mark,
+		      plist_visit visit, void *arg, uint64_t *count, char *msg, size_t len);
 
 #endif /* ZBUD_PAGELIST_H */

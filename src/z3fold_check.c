@@ -125,15 +125,16 @@ static int check_page(const struct z3fold_pool *pool, const struct z3fold_page *
 /* What the list walks need to check a page, and to say what is wrong. */
 struct visit {
 	const struct z3fold_pool *pool;
-	int list;               /* the unbuddied list walked; -1: the LRU */
 	char *msg;
 	size_t len;
 };
 
-static int visit_lru(uint32_t p, void *arg)
+static int visit_lru(uint32_t p, int list, void *arg)
 {
 	const struct visit *v = arg;
 	const struct z3fold_page *zp = z3fold_page(v->pool, p);
+
+	(void)list;
 
 	if (z3fold_page_is_free(zp) || (zp->flags & Z3FOLD_PAGE_RECLAIM))
 		return check_fail(v->msg, v->len, "LRU: page %u is %s", p,
@@ -141,13 +142,13 @@ static int visit_lru(uint32_t p, void *arg)
 	return 0;
 }
 
-static int visit_unbuddied(uint32_t p, void *arg)
+static int visit_unbuddied(uint32_t p, int list, void *arg)
 {
 	const struct visit *v = arg;
 	const struct z3fold_page *zp = z3fold_page(v->pool, p);
 
-	if (z3fold_page_is_free(zp) || zp->list != v->list)
-		return check_fail(v->msg, v->len, "unbuddied[%d]: page %u is %s", v->list, p,
+	if (z3fold_page_is_free(zp) || zp->list != list)
+		return check_fail(v->msg, v->len, "unbuddied[%d]: page %u is %s", list, p,
 				  z3fold_page_is_free(zp) ? "free" : "on another list");
 	return 0;
 }
@@ -155,23 +156,14 @@ static int visit_unbuddied(uint32_t p, void *arg)
 static int check_lists(const struct z3fold_pool *pool, uint8_t *marks, uint64_t *on_lru,
 		       uint64_t *on_unbuddied, char *msg, size_t len)
 {
-	struct visit v = { pool, -1, msg, len };
-	char name[32];
-	int err = plist_check(Z3FOLD_LRU_LINKS(pool), &pool->lru, "LRU", pool->src.next, marks,
+	struct visit v = { pool, msg, len };
+	int err = plist_check(Z3FOLD_LRU_LINKS(pool), &pool->lru, -1, "LRU", pool->src.next, marks,
 			      ON_LRU, visit_lru, &v, on_lru, msg, len);
 
-	for (v.list = 0; !err && v.list < Z3FOLD_NCHUNKS; v.list++) {
-		bool listed = !plist_empty(&pool->unbuddied[v.list]);
-
-		if (listed != !!(pool->unbuddied_mask & (1ULL << v.list)))
-			return check_fail(msg, len, "unbuddied[%d]: mask bit says %s", v.list,
-					  listed ? "empty" : "not empty");
-		snprintf(name, sizeof(name), "unbuddied[%d]", v.list);
-		err = plist_check(Z3FOLD_BUDDY_LINKS(pool), &pool->unbuddied[v.list], name,
-				  pool->src.next, marks, ON_UNBUDDIED, visit_unbuddied, &v,
-				  on_unbuddied, msg, len);
-	}
-	return err;
+	return err ? err : plist_check_lists(Z3FOLD_BUDDY_LINKS(pool), pool->unbuddied,
+					     Z3FOLD_NCHUNKS, pool->unbuddied_mask, "unbuddied",
+					     pool->src.next, marks, ON_UNBUDDIED, visit_unbuddied,
+					     &v, on_unbuddied, msg, len);
 }
 
 /* The free list holds every slot that no page holds, and nothing else. */

@@ -35,56 +35,48 @@ static int check_page(const struct zbud_page *zp, uint32_t pgno, char *msg, size
 /* What the list walks need to check a page, and to say what is wrong. */
 struct visit {
 	const struct zbud_pool *pool;
-	int list;               /* the unbuddied list walked; -1: the LRU */
 	char *msg;
 	size_t len;
 };
 
-static int visit_lru(uint32_t p, void *arg)
+static int visit_lru(uint32_t p, int list, void *arg)
 {
 	const struct visit *v = arg;
 	const struct zbud_page *zp = zbud_page(v->pool, p);
 
+	(void)list;
 	if (page_is_free(zp) || zp->under_reclaim)
 		return check_fail(v->msg, v->len, "LRU: page %u is %s", p,
 				  zp->under_reclaim ? "under reclaim" : "free");
 	return 0;
 }
 
-static int visit_unbuddied(uint32_t p, void *arg)
+static int visit_unbuddied(uint32_t p, int list, void *arg)
 {
 	const struct visit *v = arg;
 	const struct zbud_page *zp = zbud_page(v->pool, p);
 
 	if (!zp->first_chunks == !zp->last_chunks || zp->under_reclaim)
 		return check_fail(v->msg, v->len, "unbuddied[%d]: page %u has first %u, last %u%s",
-				  v->list, p, zp->first_chunks, zp->last_chunks,
+				  list, p, zp->first_chunks, zp->last_chunks,
 				  zp->under_reclaim ? ", under reclaim" : "");
-	if (num_free_chunks(zp) != v->list)
+	if (num_free_chunks(zp) != list)
 		return check_fail(v->msg, v->len, "unbuddied[%d]: page %u has %d free chunks",
-				  v->list, p, num_free_chunks(zp));
+				  list, p, num_free_chunks(zp));
 	return 0;
 }
 
 static int check_lists(const struct zbud_pool *pool, uint8_t *marks, uint64_t *on_lru,
 		       uint64_t *on_unbuddied, char *msg, size_t len)
 {
-	struct visit v = { pool, -1, msg, len };
-	char name[32];
-	int err = plist_check(LRU_LINKS(pool), &pool->lru, "LRU", pool->src.next, marks, ON_LRU,
+	struct visit v = { pool, msg, len };
+	int err = plist_check(LRU_LINKS(pool), &pool->lru, -1, "LRU", pool->src.next, marks, ON_LRU,
 			      visit_lru, &v, on_lru, msg, len);
 
-	for (v.list = 0; !err && v.list < ZBUD_NCHUNKS; v.list++) {
-		bool listed = !plist_empty(&pool->unbuddied[v.list]);
-
-		if (listed != !!(pool->unbuddied_mask & (1ULL << v.list)))
-			return check_fail(msg, len, "unbuddied[%d]: mask bit says %s", v.list,
-					  listed ? "empty" : "not empty");
-		snprintf(name, sizeof(name), "unbuddied[%d]", v.list);
-		err = plist_check(BUDDY_LINKS(pool), &pool->unbuddied[v.list], name, pool->src.next,
-				  marks, ON_UNBUDDIED, visit_unbuddied, &v, on_unbuddied, msg, len);
-	}
-	return err;
+	return err ? err : plist_check_lists(BUDDY_LINKS(pool), pool->unbuddied, ZBUD_NCHUNKS,
+					     pool->unbuddied_mask, "unbuddied", pool->src.next,
+					     marks, ON_UNBUDDIED, visit_unbuddied, &v,
+					     on_unbuddied, msg, len);
 }
 
 static int check_locked(const struct zbud_pool *pool, uint8_t *marks, char *msg, size_t len)
