@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "zbud.h"
+#include "zpool.h"
 
 #define DEFAULT_SIZES "python-heap.lz4-sizes.txt"
 #define DEFAULT_PAIRS 2000000UL
@@ -42,7 +43,9 @@ struct allocator {
 };
 
 static const struct allocator allocators[] = {
-	{ "zbud", NULL, NULL },
+	{ "zbud", NULL, NULL },         /* direct: zbud.h */
+	{ "z3fold", NULL, NULL },       /* the other drivers through zpool.h */
+	{ "zsmalloc", NULL, NULL },
 	{ "glibc", NULL, NULL },
 	{ "mimalloc", "libmimalloc.so.2", "mi_malloc" },
 	{ "jemalloc", "libjemalloc.so.2", "mallctl" },
@@ -86,27 +89,56 @@ static uint64_t resident_pages(void)
 	return resident * (uint64_t)sysconf(_SC_PAGESIZE) / ZBUD_PAGE_SIZE;
 }
 
-/* Handles are unsigned long for zbud, pointers for malloc. */
-static unsigned long do_alloc(struct zbud_pool *pool, size_t size)
+/* What a row measures: zbud itself, a zpool driver, or malloc (neither). */
+struct subject {
+	struct zbud_pool *zbud;
+	struct zpool *zpool;
+};
+
+/* Handles are unsigned long for zbud and zpool, pointers for malloc. */
+static unsigned long do_alloc(const struct subject *t, size_t size)
 {
 	unsigned long h;
 
-	if (pool)
-		return zbud_alloc(pool, size, &h) ? 0 : h;
+	if (t->zbud)
+		return zbud_alloc(t->zbud, size, &h) ? 0 : h;
+	if (t->zpool)
+		return zpool_malloc(t->zpool, size, &h) ? 0 : h;
 	return (unsigned long)malloc(size);
 }
 
-static void do_free(struct zbud_pool *pool, unsigned long h)
+static void do_free(const struct subject *t, unsigned long h)
 {
-	if (pool)
-		zbud_free(pool, h);
+	if (t->zbud)
+		zbud_free(t->zbud, h);
+	else if (t->zpool)
+		zpool_free(t->zpool, h);
 	else
 		free((void *)h);
 }
 
-static void *address(struct zbud_pool *pool, unsigned long h)
+/* Write every byte of an object once, so that its memory is resident. */
+static void fill(const struct subject *t, unsigned long h, int byte, size_t size)
 {
-	return pool ? zbud_map(pool, h) : (void *)h;
+	if (t->zbud) {
+		memset(zbud_map(t->zbud, h), byte, size);
+	} else if (t->zpool) {
+		memset(zpool_map_handle(t->zpool, h, ZPOOL_MM_WO), byte, size);
+		zpool_unmap_handle(t->zpool, h);
+	} else {
+		memset((void *)h, byte, size);
+	}
+}
+
+static int open_subject(const struct allocator *a, struct subject *t)
+{
+	if (!strcmp(a->name, "zbud"))
+		t->zbud = zbud_create_pool(NULL);
+	else if (zpool_has_pool(a->name))
+		t->zpool = zpool_create_pool(a->name, "bench", NULL);
+	else
+		return a->marker && !dlsym(RTLD_DEFAULT, a->marker) ? -1 : 0;
+	return t->zbud || t->zpool ? 0 : -1;
 }
 
 static struct result measure(const struct allocator *a, const unsigned *sizes, size_t nsizes,
@@ -116,19 +148,17 @@ static struct result measure(const struct allocator *a, const unsigned *sizes, s
 	unsigned long *h = calloc(live, sizeof(*h));
 	unsigned *sz = calloc(live, sizeof(*sz));
 	uint64_t seed = 0x2545f4914f6cdd1dULL ^ live, rss0, bytes = 0;
-	struct zbud_pool *pool = NULL;
+	struct subject t = { 0 };
 
-	if (!h || !sz || (a->marker && !dlsym(RTLD_DEFAULT, a->marker)))
-		return r;
-	if (!strcmp(a->name, "zbud") && !(pool = zbud_create_pool(NULL)))
+	if (!h || !sz || open_subject(a, &t))
 		return r;
 	rss0 = resident_pages();
 	for (size_t i = 0; i < live; i++) {
 		sz[i] = sizes[rng_below(&seed, nsizes)];
-		h[i] = do_alloc(pool, sz[i]);
+		h[i] = do_alloc(&t, sz[i]);
 		if (!h[i])
 			return r;
-		memset(address(pool, h[i]), (int)i, sz[i]);
+		fill(&t, h[i], (int)i, sz[i]);
 	}
 	r.resident_pages = resident_pages() - rss0;
 	for (int round = 0; round <= ROUNDS; round++) {
@@ -138,9 +168,9 @@ static struct result measure(const struct allocator *a, const unsigned *sizes, s
 		for (unsigned long n = 0; n < pairs; n++) {
 			size_t i = rng_below(&seed, live);
 
-			do_free(pool, h[i]);
+			do_free(&t, h[i]);
 			sz[i] = sizes[rng_below(&seed, nsizes)];
-			h[i] = do_alloc(pool, sz[i]);
+			h[i] = do_alloc(&t, sz[i]);
 			if (!h[i])
 				return r;
 		}
@@ -148,15 +178,19 @@ static struct result measure(const struct allocator *a, const unsigned *sizes, s
 		if (round && (round == 1 || ns < r.ns_per_pair))
 			r.ns_per_pair = ns;
 	}
-	if (pool) {
-		struct zbud_stats st;
-
+	if (t.zbud || t.zpool) {
 		for (size_t i = 0; i < live; i++)
 			bytes += sz[i];
-		zbud_get_stats(pool, &st);
-		r.pool_pages = st.pages;
 		r.ideal_pages = (bytes + ZBUD_PAGE_SIZE - 1) / ZBUD_PAGE_SIZE;
+	}
+	if (t.zbud) {
+		struct zbud_stats st;
+
+		zbud_get_stats(t.zbud, &st);
+		r.pool_pages = st.pages;
 		r.meta_bytes = st.meta_bytes;
+	} else if (t.zpool) {
+		r.pool_pages = zpool_get_total_size(t.zpool) / ZBUD_PAGE_SIZE;
 	}
 	r.ok = 1;
 	return r;
@@ -222,9 +256,11 @@ static void print_row(const struct allocator *a, size_t live, const struct resul
 	printf("%9zu  %-9s %9.1f %10llu", live, a->name, r->ns_per_pair,
 	       (unsigned long long)r->resident_pages);
 	if (r->pool_pages)
-		printf(" %11llu %7llu %7.3f %7.3f", (unsigned long long)r->pool_pages,
+		printf(" %11llu %7llu %7.3f", (unsigned long long)r->pool_pages,
 		       (unsigned long long)r->ideal_pages,
-		       (double)r->pool_pages / (double)r->ideal_pages,
+		       (double)r->pool_pages / (double)r->ideal_pages);
+	if (r->meta_bytes) /* zbud's own statistics say */
+		printf(" %7.3f",
 		       100.0 * (double)r->meta_bytes / (double)(r->pool_pages * ZBUD_PAGE_SIZE));
 	putchar('\n');
 }
@@ -236,9 +272,10 @@ static void usage(FILE *f)
 		"\n"
 		"Times random free-then-alloc pairs at each working set of live objects,\n"
 		"with sizes drawn from FILE (one a line; default: the shipped LZ4 sizes of a\n"
-		"real Python heap), for zbud, glibc malloc, and mimalloc and jemalloc where\n"
+		"real Python heap), for zbud, z3fold and zsmalloc (through zpool), glibc\n"
+		"malloc, and mimalloc and jemalloc where\n"
 		"installed.  Prints ns per pair, resident pages once the working set is\n"
-		"written, and zbud's pool pages against the ideal ceil(bytes / 4096).\n"
+		"written, and each pool's pages against the ideal ceil(bytes / 4096).\n"
 		"Defaults: --live 1000,20000,200000 --pairs %lu.\n", DEFAULT_PAIRS);
 }
 
