@@ -11,6 +11,7 @@
 int cmd_replay(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_estimate(int argc, char **argv);
 
 /* The benchmarks behind `zbud bench`, one file each. */
 int bench_alloc(int argc, char **argv);

@@ -35,6 +35,7 @@
 #include "compress.h"
 #include "pageset.h"
 #include "procmem.h"
+#include "workload.h"
 #include "zpool.h"
 #include "zswap.h"
 
@@ -53,30 +54,6 @@
 #define GOAL_SAME_GBPS 5.0      /* same-filled store and load */
 #define GOAL_SPEEDUP 1.8        /* 2 threads over 1 */
 
-/*
- * A Python heap of about 64 MiB, as a service's: records of strings,
- * numbers and lists in a dict, series of ints, and byte strings of every
- * kind (random, text, zeros, a pattern).  The same every run.
- */
-static const char heap_script[] =
-	"import random, signal, os\n"
-	"r = random.Random(1)\n"
-	"w = ('the of and to in is that for it as with was on be by at this from or an '\n"
-	"     'are not have but which they you one all were their there page pool').split()\n"
-	"def text(n): return ' '.join([r.choice(w) for _ in range(n)])\n"
-	"people = {}\n"
-	"for i in range(50000):\n"
-	"    people['user%06d' % i] = {'id': i, 'name': text(2).title(),\n"
-	"        'age': r.randint(18, 90), 'email': 'user%d@example.org' % i,\n"
-	"        'score': r.random() * 100, 'bio': text(r.randint(2, 40)),\n"
-	"        'tags': [r.choice(w) for _ in range(r.randint(0, 6))]}\n"
-	"series = [[r.randint(0, 1 << 20) for _ in range(64)] for _ in range(3000)]\n"
-	"blobs = [r.getrandbits(32000).to_bytes(4000, 'little') if i % 4 == 0\n"
-	"         else text(600).encode() if i % 4 == 1\n"
-	"         else bytes(4000) if i % 4 == 2 else bytes(range(256)) * 16\n"
-	"         for i in range(3000)]\n"
-	"os.kill(os.getpid(), signal.SIGSTOP)\n";
-
 struct codec {
 	const struct compressor *comp;
 	int level;                      /* 0 for those without levels */
@@ -89,7 +66,7 @@ struct options {
 	int ncodecs, nzpools;
 	char **files;                   /* NULL: the built-in list */
 	size_t nfiles, max_pages;
-	char **heap_cmd;                /* NULL: python3 with heap_script */
+	char **heap_cmd;                /* NULL: python3 with workload_python_heap */
 	bool heap;
 	unsigned int threads;
 };
@@ -646,7 +623,7 @@ static void describe_end(int status, char *buf, size_t len)
  * built-in one's python3 is not installed. */
 static int heap_set(const struct options *o, struct pageset *ps, char *title, size_t len)
 {
-	char *builtin[] = { "python3", "-c", (char *)heap_script, NULL };
+	char *builtin[] = { "python3", "-c", (char *)workload_python_heap, NULL };
 	char *const *argv = o->heap_cmd ? o->heap_cmd : builtin;
 	struct procmem_child c;
 	struct procmem_stats st;

@@ -1,0 +1,450 @@
+/*
+ * cmd_estimate.c - `zbud estimate`: what zswap (or zram) would save on a
+ * real process, for each compressor and allocator (docs/estimate.md)
+ *
+ * One target: a running process (--pid), a command started for it (-- CMD),
+ * an ELF core file (--core), a file's bytes (--raw), or with none the
+ * built-in Python heap.  A command is read when it stops itself with
+ * SIGSTOP, at its exit, or after --delay; it then runs on, and zbud waits
+ * for its end after printing (zbud's exit status stays its own).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "estimate.h"
+#include "text.h"
+#include "workload.h"
+#include "zpool.h"
+
+#define MAX_THREADS 256
+#define MAX_DELAY_S 1e6
+#define BAR_WIDTH 40
+
+struct args {
+	struct est_config cfg;
+	struct target_select sel;
+	const char *core, *raw, *plot, *save_sizes;
+	long pid;
+	char **cmd;                     /* after --, NULL-terminated */
+	double delay;                   /* seconds; 0: none */
+	bool json;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: zbud estimate [--pid PID | --core FILE | --raw FILE] [OPTION...]\n"
+		"       zbud estimate [OPTION...] -- CMD [ARG...]\n"
+		"\n"
+		"What zswap or zram would save on a program's memory, for each compressor and\n"
+		"allocator: same-filled and incompressible pages, the pool each allocator would\n"
+		"fill, the effective ratio and the memory saved (docs/estimate.md).\n"
+		"\n"
+		"Targets (with none: a Python heap of ~64 MiB, built in, needs python3):\n"
+		"  --pid PID          a running process, read as it runs; the kernel's ptrace\n"
+		"                     access rules must allow it\n"
+		"  -- CMD [ARG...]    run CMD (no shell) and read it when it stops itself with\n"
+		"                     SIGSTOP, at its exit, or after --delay, the first of them;\n"
+		"                     it then runs on, and zbud waits for it to end\n"
+		"  --core FILE        an ELF core file (64-bit): its PT_LOAD segments\n"
+		"  --raw FILE         a file's bytes as 4 KiB pages\n"
+		"\n"
+		"Options:\n"
+		"  --all              every page in memory, not only the anonymous private ones\n"
+		"                     zswap is given\n"
+		"  --mapping TEXT     processes: only mappings whose path contains TEXT\n"
+		"  --delay SECONDS    -- CMD: read it after this long at the latest\n"
+		"  --compressor LIST  NAME[:LEVEL],... (default: lz4,lz4hc,zstd,lzo,deflate)\n"
+		"  --zpool LIST       allocators (default: all built in, and ideal: the\n"
+		"                     compressed bytes in whole pages)\n"
+		"  --threads N        compressing threads (default: the CPUs online)\n"
+		"  --sample FRACTION  measure a random sample of the pages, 0 < FRACTION <= 1,\n"
+		"  --sample-pages N   or of N pages; figures are scaled to the whole, with 95%%\n"
+		"                     intervals\n"
+		"  --seed N           the sample's random seed (default 1)\n"
+		"  --json             all figures as JSON\n"
+		"  --plot FILE.png    the size histogram and the ratios, drawn\n"
+		"  --save-sizes FILE  the first compressor's sizes, one a line (zbud inspect)\n");
+}
+
+/* ---- options ---- */
+
+static int bad(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "zbud estimate: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return 2;
+}
+
+static int number(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *v)
+{
+	const struct text_field f = { arg, strlen(arg) };
+	char why[128];
+
+	if (text_number(&f, opt, min, max, v, why, sizeof(why)))
+		return bad("%s", why);
+	return 0;
+}
+
+static int real(const char *opt, const char *arg, double max, double *v)
+{
+	char *end;
+
+	*v = strtod(arg, &end);
+	if (!*arg || *end || !(*v > 0) || *v > max) {
+		fprintf(stderr, "zbud estimate: bad %s value '%s' (more than 0, at most %g)\n", opt,
+			arg, max);
+		return 2;
+	}
+	return 0;
+}
+
+/* "NAME" or "NAME:LEVEL", one compressor. */
+static int add_codec(struct est_config *cfg, char *spec)
+{
+	char *colon = strchr(spec, ':'), *end = NULL;
+	struct est_codec *k = &cfg->codec[cfg->ncodecs];
+	long level = 0;
+
+	if (colon)
+		*colon = '\0', level = strtol(colon + 1, &end, 10);
+	k->comp = compressor_find(spec);
+	if (!k->comp)
+		return bad("unknown compressor '%s' (known: lz4, lz4hc, zstd, lzo, deflate)", spec);
+	if (cfg->ncodecs == EST_MAX_CODECS)
+		return bad("too many compressors at '%s'", spec);
+	if (colon && !k->comp->max_level)
+		return bad("%s has no levels", spec);
+	if (colon && (end == colon + 1 || *end || level < k->comp->min_level ||
+		      level > k->comp->max_level)) {
+		fprintf(stderr, "zbud estimate: bad level '%s' for %s (%d to %d)\n", colon + 1,
+			spec, k->comp->min_level, k->comp->max_level);
+		return 2;
+	}
+	k->level = colon ? (int)level : k->comp->default_level;
+	if (colon)
+		snprintf(k->label, sizeof(k->label), "%s:%d", spec, k->level);
+	else
+		snprintf(k->label, sizeof(k->label), "%s", spec);
+	cfg->ncodecs++;
+	return 0;
+}
+
+static int add_zpool(struct est_config *cfg, const char *name)
+{
+	if (strcmp(name, EST_IDEAL) && !zpool_has_pool(name)) {
+		fprintf(stderr, "zbud estimate: unknown zpool '%s' (known:", name);
+		for (unsigned int i = 0; zpool_driver_name(i); i++)
+			fprintf(stderr, " %s", zpool_driver_name(i));
+		fprintf(stderr, " %s)\n", EST_IDEAL);
+		return 2;
+	}
+	if (cfg->nzpools == EST_MAX_ZPOOLS)
+		return bad("too many zpools at '%s'", name);
+	cfg->zpool[cfg->nzpools++] = name;
+	return 0;
+}
+
+static int list(char *arg, struct est_config *cfg, bool codecs)
+{
+	int rc = 0;
+
+	if (codecs)
+		cfg->ncodecs = 0;
+	else
+		cfg->nzpools = 0;
+	for (char *tok = strtok(arg, ","); tok && !rc; tok = strtok(NULL, ","))
+		rc = codecs ? add_codec(cfg, tok) : add_zpool(cfg, tok);
+	if (!rc && !(codecs ? cfg->ncodecs : cfg->nzpools))
+		rc = bad("%s names none", codecs ? "--compressor" : "--zpool");
+	return rc;
+}
+
+static void defaults(struct args *a)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(a, 0, sizeof(*a));
+	for (unsigned int i = 0; compressor_at(i) && i < EST_MAX_CODECS; i++) {
+		struct est_codec *k = &a->cfg.codec[a->cfg.ncodecs++];
+
+		k->comp = compressor_at(i);
+		k->level = k->comp->default_level;
+		snprintf(k->label, sizeof(k->label), "%s", k->comp->name);
+	}
+	for (unsigned int i = 0; zpool_driver_name(i) && i + 1 < EST_MAX_ZPOOLS; i++)
+		a->cfg.zpool[a->cfg.nzpools++] = zpool_driver_name(i);
+	a->cfg.zpool[a->cfg.nzpools++] = EST_IDEAL;
+	a->cfg.threads = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : (unsigned int)cpus;
+	a->cfg.seed = 1;
+}
+
+/* The options that take a value. */
+static const char *const valued[] = {
+	"--pid", "--core", "--raw", "--plot", "--save-sizes", "--mapping", "--delay",
+	"--compressor", "--zpool", "--threads", "--sample", "--sample-pages", "--seed",
+};
+
+/* The option at argv[*i], and its value if it takes one; 0 or the exit status. */
+static int option(int argc, char **argv, int *i, struct args *a)
+{
+	const char *opt = argv[*i];
+	size_t k = 0;
+	uint64_t v = 0;
+	char *arg;
+	int rc = 0;
+
+	if (!strcmp(opt, "--all") || !strcmp(opt, "--json")) {
+		*(opt[2] == 'a' ? &a->sel.all : &a->json) = true;
+		return 0;
+	}
+	while (k < sizeof(valued) / sizeof(valued[0]) && strcmp(opt, valued[k]))
+		k++;
+	if (k == sizeof(valued) / sizeof(valued[0]))
+		return bad("unknown option '%s' (try --help)", opt);
+	if (++*i == argc)
+		return bad("%s needs a value", opt);
+	arg = argv[*i];
+	if (!strcmp(opt, "--pid")) {
+		rc = number(opt, arg, 1, INT32_MAX, &v);
+		a->pid = (long)v;
+	} else if (!strcmp(opt, "--core") || !strcmp(opt, "--raw")) {
+		*(opt[2] == 'c' ? &a->core : &a->raw) = arg;
+	} else if (!strcmp(opt, "--plot") || !strcmp(opt, "--save-sizes")) {
+		*(opt[2] == 'p' ? &a->plot : &a->save_sizes) = arg;
+	} else if (!strcmp(opt, "--mapping")) {
+		a->sel.mapping = arg;
+	} else if (!strcmp(opt, "--delay")) {
+		rc = real(opt, arg, MAX_DELAY_S, &a->delay);
+	} else if (!strcmp(opt, "--compressor") || !strcmp(opt, "--zpool")) {
+		rc = list(arg, &a->cfg, opt[2] == 'c');
+	} else if (!strcmp(opt, "--threads")) {
+		rc = number(opt, arg, 1, MAX_THREADS, &v);
+		a->cfg.threads = (unsigned int)v;
+	} else if (!strcmp(opt, "--sample")) {
+		rc = real(opt, arg, 1, &a->cfg.sample_fraction);
+	} else if (!strcmp(opt, "--sample-pages")) {
+		rc = number(opt, arg, 1, UINT64_MAX, &a->cfg.sample_pages);
+	} else {
+		rc = number(opt, arg, 0, UINT64_MAX, &a->cfg.seed);
+	}
+	return rc;
+}
+
+/* -1 to go on, else the exit status. */
+static int parse(int argc, char **argv, struct args *a)
+{
+	int targets;
+
+	defaults(a);
+	for (int i = 1; i < argc; i++) {
+		int rc;
+
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--")) {
+			if (i + 1 == argc)
+				return bad("%s", "-- needs a command after it");
+			a->cmd = &argv[i + 1];
+			break;
+		}
+		rc = option(argc, argv, &i, a);
+		if (rc)
+			return rc;
+	}
+	targets = !!a->pid + !!a->core + !!a->raw + !!a->cmd;
+	if (targets > 1)
+		return bad("%s", "one target at most: --pid, --core, --raw or -- CMD");
+	if (a->cfg.sample_fraction > 0 && a->cfg.sample_pages)
+		return bad("%s", "--sample or --sample-pages, not both");
+	if (a->delay > 0 && !a->cmd)
+		return bad("%s", "--delay is for a command started with -- CMD");
+	if (a->sel.mapping && (a->core || a->raw))
+		return bad("%s", "--mapping is for processes, not files");
+#ifndef ZBUD_PLPLOT
+	if (a->plot)
+		return bad("%s", "--plot needs PLplot, and this zbud was built without it "
+				 "(install libplplot-dev and rebuild)");
+#endif
+	return -1;
+}
+
+/* ---- running ---- */
+
+static void progress(void *arg, const char *what, uint64_t done, uint64_t total)
+{
+	const int fill = total ? (int)((double)done / (double)total * BAR_WIDTH) : BAR_WIDTH;
+
+	(void)arg;
+	fprintf(stderr, "\rzbud estimate: %-5s [%.*s%*s] %3.0f%%", what, fill,
+		"########################################", BAR_WIDTH - fill, "",
+		total ? 100.0 * (double)done / (double)total : 100.0);
+	if (done == total)
+		fprintf(stderr, "\r\033[K");
+	fflush(stderr);
+}
+
+static const char *event_name(enum workload_event at)
+{
+	return at == WORKLOAD_SIGSTOP ? "SIGSTOP" : at == WORKLOAD_EXIT ? "exit" : "delay";
+}
+
+/* Start the command and hold it where it is read; 0 or the exit status. */
+static int start(struct workload *w, char **argv, bool builtin, unsigned int delay_ms)
+{
+	int err = workload_start(w, argv), st;
+
+	if (err == -ENOENT && builtin) {
+		fprintf(stderr, "zbud estimate: the built-in workload needs python3, which is not "
+			"here; name a target (--pid, --core, --raw or -- CMD)\n");
+		return 1;
+	}
+	if (err) {
+		fprintf(stderr, "zbud estimate: cannot run '%s': %s\n", argv[0], strerror(-err));
+		return 1;
+	}
+	err = workload_wait(w, delay_ms);
+	st = w->status;
+	if (err == -ECHILD && WIFSIGNALED(st))
+		fprintf(stderr, "zbud estimate: '%s' was killed by signal %d (%s) before it could "
+			"be read\n", argv[0], WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else if (err == -ECHILD)
+		fprintf(stderr, "zbud estimate: '%s' exited with status %d before it could be read%s\n",
+			argv[0], WEXITSTATUS(st), w->traced ? "" : " (the kernel refused to trace "
+			"it: it can be read only when it stops itself, or after --delay)");
+	else if (err)
+		fprintf(stderr, "zbud estimate: cannot follow '%s': %s\n", argv[0], strerror(-err));
+	if (err)
+		workload_kill(w);
+	return err ? 1 : 0;
+}
+
+static int open_target(const struct args *a, pid_t pid, struct target **t)
+{
+	char why[256];
+	int err;
+
+	if (a->core)
+		err = target_open_core(t, a->core, &a->sel, why, sizeof(why));
+	else if (a->raw)
+		err = target_open_raw(t, a->raw, why, sizeof(why));
+	else
+		err = target_open_process(t, pid, &a->sel, why, sizeof(why));
+	if (!err && !target_counts(*t)->pages) {
+		snprintf(why, sizeof(why), "no pages to measure: none %s", a->raw ? "in the file" :
+			 a->sel.all ? "in memory" : "anonymous, private and in memory");
+		target_close(*t);
+		err = -ENODATA;
+	}
+	if (err)
+		fprintf(stderr, "zbud estimate: %s\n", why);
+	return !err ? 0 : err == -EINVAL ? 2 : 1;
+}
+
+/* From /proc/PID/stat, "PID (NAME) STATE ...": the name, and whether it is
+ * stopped (T, or t by a tracer); false when it cannot be read. */
+static bool proc_stat(long pid, char *name, size_t len, bool *stopped)
+{
+	char path[64], line[512], *open, *close;
+	FILE *f;
+	bool got;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "re");
+	got = f && fgets(line, sizeof(line), f);
+	if (f)
+		fclose(f);
+	open = got ? strchr(line, '(') : NULL;
+	close = got ? strrchr(line, ')') : NULL;
+	if (!open || !close || close < open)
+		return false;
+	snprintf(name, len, "%.*s", (int)(close - open - 1), open + 1);
+	*stopped = close[1] == ' ' && (close[2] == 'T' || close[2] == 't');
+	return true;
+}
+
+static int output(const struct args *a, const struct est_report *rep)
+{
+	char why[256];
+	int err = a->json ? estimate_print_json(stdout, rep) : estimate_print_table(stdout, rep);
+
+	if (!err && fflush(stdout))
+		err = -errno;
+	if (err) {
+		fprintf(stderr, "zbud estimate: cannot write: %s\n", strerror(-err));
+		return 1;
+	}
+	if (a->save_sizes && estimate_save_sizes(a->save_sizes, rep->res)) {
+		fprintf(stderr, "zbud estimate: cannot write '%s': %s\n", a->save_sizes,
+			strerror(errno));
+		return 1;
+	}
+#ifdef ZBUD_PLPLOT
+	if (a->plot && estimate_plot(a->plot, rep, why, sizeof(why))) {
+		fprintf(stderr, "zbud estimate: %s: %s\n", a->plot, why);
+		return 1;
+	}
+#endif
+	(void)why;
+	return 0;
+}
+
+int cmd_estimate(int argc, char **argv)
+{
+	char *builtin[] = { "python3", "-c", (char *)workload_python_heap, NULL };
+	struct args a;
+	struct workload w = { 0 };
+	struct est_result res = { 0 };
+	struct target *t = NULL;
+	struct est_report rep = { .cfg = &a.cfg, .res = &res };
+	char why[256], name[64];
+	bool stopped = false;
+	int rc = parse(argc, argv, &a), err;
+	const bool started = rc < 0 && !a.pid && !a.core && !a.raw;
+
+	if (rc >= 0)
+		return rc;
+	if (started && (rc = start(&w, a.cmd ? a.cmd : builtin, !a.cmd,
+				   (unsigned int)ceil(a.delay * 1000))))
+		return rc;
+	if (a.pid && !proc_stat(a.pid, name, sizeof(name), &stopped))
+		snprintf(name, sizeof(name), "?");
+	rc = open_target(&a, started ? w.pid : (pid_t)a.pid, &t);
+	a.cfg.keep_sizes = a.save_sizes != NULL;
+	if (isatty(STDERR_FILENO))
+		a.cfg.progress = progress;
+	err = rc ? 0 : estimate_run(t, &a.cfg, &res, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "%szbud estimate: %s\n", a.cfg.progress ? "\r\033[K" : "", why);
+		rc = 1;
+	}
+	if (started && rc)
+		workload_kill(&w);
+	workload_resume(&w);
+	if (!rc) {
+		rep.counts = target_counts(t);
+		rep.kind = a.core ? "core" : a.raw ? "raw" : a.pid ? "process" : a.cmd ? "command"
+									      : "built-in";
+		rep.name = a.core ? a.core : a.raw ? a.raw : started ? (a.cmd ? a.cmd : builtin)[0]
+								     : name;
+		rep.pid = started ? (long)w.pid : a.pid;
+		rep.at = started ? event_name(w.at) : !a.pid ? NULL : stopped ? "stopped" : "running";
+		rep.all = a.sel.all;
+		rep.mapping = a.sel.mapping;
+		rc = output(&a, &rep);
+	}
+	target_close(t);
+	estimate_free(&res);
+	if (started)
+		workload_finish(&w);
+	return rc;
+}
