@@ -4,12 +4,7 @@
 set -u
 zbud=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0 passed=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { passed=$((passed + 1)); }
+. "$src/tests/lib.sh"
 
 # expect NAME STATUS STDOUT-FILE STDERR-PATTERN -- CMD...: run, compare.
 expect() {
@@ -104,5 +99,4 @@ expect "bench store bad level" 2 "" "^zbud bench store: bad level '99' for zstd"
 expect "bench store bad zpool" 2 "" "^zbud bench store: unknown zpool 'x'" -- "$zbud" bench store --zpool x
 expect "bench store no file" 1 "" "^zbud bench store: cannot read '$tmp/nope'" -- "$zbud" bench store --files "$tmp/nope" --no-heap
 
-echo "cli: $passed passed, $failures failed"
-[ "$failures" = 0 ]
+finish cli

@@ -7,16 +7,9 @@
 set -u
 zbud=$1
 src=$2
-tmp=$(mktemp -d)
+. "$src/tests/lib.sh"
 victim=
 trap 'rm -rf "$tmp"; [ -n "$victim" ] && kill "$victim" 2>/dev/null' EXIT
-failures=0 passed=0
-# Under ASan: PLplot's driver loader and fontconfig keep what they load.
-printf 'leak:libfontconfig.so\nleak:libltdl.so\n' >"$tmp/lsan.supp"
-export LSAN_OPTIONS="suppressions=$tmp/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { passed=$((passed + 1)); }
 
 # refused STATUS PATTERN CMD...: exits STATUS, one line on stderr matching
 # PATTERN, nothing on stdout
@@ -156,5 +149,4 @@ if command -v python3 >/dev/null; then
 	fi
 fi
 
-echo "estimate: $passed passed, $failures failed"
-[ "$failures" = 0 ]
+finish estimate

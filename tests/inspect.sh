@@ -5,16 +5,7 @@
 set -u
 zbud=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0 passed=0
-# Under ASan: PLplot's driver loader (libltdl) and fontconfig keep what they
-# load until the process ends, which LeakSanitizer would report.
-printf 'leak:libfontconfig.so\nleak:libltdl.so\n' >"$tmp/lsan.supp"
-export LSAN_OPTIONS="suppressions=$tmp/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { passed=$((passed + 1)); }
+. "$src/tests/lib.sh"
 
 # run ARGS...: zbud inspect ARGS, stdout and stderr to $tmp/out, $tmp/err
 run() {
@@ -146,5 +137,4 @@ else
 	fail "--plot: exit $st, $(head -3 "$tmp/err")"
 fi
 
-echo "inspect: $passed passed, $failures failed"
-[ "$failures" = 0 ]
+finish inspect
