@@ -97,23 +97,28 @@ static struct zswap_entry *find(struct shard *sh, uint64_t key)
 	return idmap_get(&sh->index, key, &v) ? (struct zswap_entry *)(uintptr_t)v : NULL;
 }
 
-void entry_release_memory(struct zswap *zs, struct shard *sh, struct zswap_entry *e)
+/* Free an entry's memory: its pool object or raw page (store_memory() undone). */
+static void unstore_memory(struct zswap *zs, struct shard *sh, struct zswap_entry *e)
 {
 	uint64_t before = zpool_get_total_size(sh->pool);
 
-	lru_del(sh, e);
-	sh->st.stored_pages--;
-	sh->st.orig_data_size -= ZSWAP_PAGE_SIZE;
 	if (e->kind == IN_POOL) {
 		zpool_free(sh->pool, e->handle);
-		sh->st.compr_data_size -= e->length;
 		pool_add(zs, (int64_t)zpool_get_total_size(sh->pool) - (int64_t)before);
 	} else {
 		free(e->raw);
-		sh->st.compr_data_size -= ZSWAP_PAGE_SIZE;
 		sh->st.huge_pages--;
 		pool_add(zs, -ZSWAP_PAGE_SIZE);
 	}
+}
+
+void entry_release_memory(struct zswap *zs, struct shard *sh, struct zswap_entry *e)
+{
+	lru_del(sh, e);
+	sh->st.stored_pages--;
+	sh->st.orig_data_size -= ZSWAP_PAGE_SIZE;
+	sh->st.compr_data_size -= e->length; /* ZSWAP_PAGE_SIZE for a raw page */
+	unstore_memory(zs, sh, e);
 }
 
 /* Forget an entry altogether. */
@@ -272,21 +277,6 @@ static int store_memory(struct zswap *zs, struct shard *sh, const void *page,
 	sh->st.huge_pages++;
 	pool_add(zs, ZSWAP_PAGE_SIZE);
 	return 0;
-}
-
-/* Undo store_memory() for an entry that could not be indexed. */
-static void unstore_memory(struct zswap *zs, struct shard *sh, struct zswap_entry *e)
-{
-	uint64_t before = zpool_get_total_size(sh->pool);
-
-	if (e->kind == IN_POOL) {
-		zpool_free(sh->pool, e->handle);
-		pool_add(zs, (int64_t)zpool_get_total_size(sh->pool) - (int64_t)before);
-	} else {
-		free(e->raw);
-		sh->st.huge_pages--;
-		pool_add(zs, -ZSWAP_PAGE_SIZE);
-	}
 }
 
 static int store_locked(struct zswap *zs, struct shard *sh, uint64_t key, const void *page,
