@@ -1,7 +1,7 @@
 /*
  * fuzz_decompress.c - no input crashes a decompressor; every page comes back
  *
- *   byte 0    the compressor (mod 5, compressor_at()) and its level:
+ *   byte 0    the compressor (mod 5, zswap_compressor_at()) and its level:
  *             (byte 0 / 5) mod 3 picks the default, lowest or highest
  *   the rest  (a) taken as a compressed page and decompressed into 4096
  *                 bytes: 0 or -EIO, and not a byte written past them;
@@ -22,10 +22,11 @@
  * them for every page, so a context left broken by one input should show on
  * a later one.
  */
+#define ZSWAP_STATIC_LINKING_ONLY
 #include <errno.h>
 #include <string.h>
 
-#include "compress.h"
+#include "zswap.h"
 #include "fuzz.h"
 
 #define PAGE 4096
@@ -51,7 +52,7 @@ static void check_guard(const unsigned char *buf, size_t len, const char *what)
 	FUZZ_CHECK(!memcmp(buf + len, guard, GUARD), "%s wrote past %zu bytes", what, len);
 }
 
-static long compress_into(const struct compressor *c, void *ctx, const unsigned char *page,
+static long compress_into(const struct zswap_compressor *c, void *ctx, const unsigned char *page,
 			  unsigned char *out, size_t cap)
 {
 	long n = c->compress(ctx, page, PAGE, guarded(out, cap), cap);
@@ -63,7 +64,7 @@ static long compress_into(const struct compressor *c, void *ctx, const unsigned 
 }
 
 /* Decompress @n bytes of @src into a page: 0 or -EIO, nothing written past it. */
-static void decompress_any(const struct compressor *c, void *ctx, const unsigned char *src,
+static void decompress_any(const struct zswap_compressor *c, void *ctx, const unsigned char *src,
 			   size_t n)
 {
 	static unsigned char out[PAGE + GUARD];
@@ -74,7 +75,7 @@ static void decompress_any(const struct compressor *c, void *ctx, const unsigned
 }
 
 /* (c): @comp, @n bytes of a sound page, damaged as @how's 4 bytes say */
-static void damage(const struct compressor *c, void *ctx, unsigned char *comp, size_t n,
+static void damage(const struct zswap_compressor *c, void *ctx, unsigned char *comp, size_t n,
 		   const uint8_t *how)
 {
 	const size_t at = (how[0] | (size_t)how[1] << 8) % n;
@@ -84,7 +85,7 @@ static void damage(const struct compressor *c, void *ctx, unsigned char *comp, s
 	decompress_any(c, ctx, comp, n - cut);
 }
 
-static void round_trip(const struct compressor *c, void *ctx, const uint8_t *data, size_t size)
+static void round_trip(const struct zswap_compressor *c, void *ctx, const uint8_t *data, size_t size)
 {
 	static unsigned char page[PAGE], big[BIG_CAP + GUARD], out[BIG_CAP + GUARD];
 	long n, m;
@@ -113,7 +114,7 @@ static void round_trip(const struct compressor *c, void *ctx, const uint8_t *dat
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct compressor *c;
+	const struct zswap_compressor *c;
 	unsigned int ci, li;
 	int levels[NLEVELS];
 	void **ctx;
@@ -122,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	ci = data[0] % NCOMP;
 	li = data[0] / NCOMP % NLEVELS;
-	c = compressor_at(ci);
+	c = zswap_compressor_at(ci);
 	FUZZ_CHECK(c != NULL, "no compressor %u", ci);
 	levels[0] = c->default_level;
 	levels[1] = c->min_level;

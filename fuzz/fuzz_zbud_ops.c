@@ -34,6 +34,7 @@
  * against what zbud.h says it may be.  At the end everything is freed and
  * the pool must hold no page.
  */
+#define ZBUD_STATIC_LINKING_ONLY
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -50,6 +50,22 @@ extern "C" {
 
 #pragma GCC visibility push(default)
 
+/* The version of libzbud: a new MINOR adds API, a new MAJOR breaks it. */
+#define ZBUD_VERSION_MAJOR 0
+#define ZBUD_VERSION_MINOR 2
+#define ZBUD_VERSION_PATCH 0
+#define ZBUD_VERSION_NUMBER \
+	(ZBUD_VERSION_MAJOR * 10000 + ZBUD_VERSION_MINOR * 100 + ZBUD_VERSION_PATCH)
+#define ZBUD_VERSION_STRING_(a, b, c) #a "." #b "." #c
+#define ZBUD_VERSION_STRING_EXPAND_(a, b, c) ZBUD_VERSION_STRING_(a, b, c)
+#define ZBUD_VERSION_STRING \
+	ZBUD_VERSION_STRING_EXPAND_(ZBUD_VERSION_MAJOR, ZBUD_VERSION_MINOR, ZBUD_VERSION_PATCH)
+
+/* The version of the library linked in, which may be newer than the
+ * header's: ZBUD_VERSION_NUMBER and ZBUD_VERSION_STRING at its build. */
+unsigned int zbud_version_number(void);
+const char *zbud_version_string(void);
+
 /* Geometry, as the kernel's with 4 KiB pages. */
 #define ZBUD_CHUNK_SHIFT 6
 #define ZBUD_CHUNK_SIZE (1U << ZBUD_CHUNK_SHIFT)
@@ -141,11 +157,6 @@ struct zbud_pool *zbud_create_pool_config(const struct zbud_config *cfg);
 /* zbud_get_private - the private_data given at creation (NULL otherwise) */
 void *zbud_get_private(struct zbud_pool *pool);
 
-enum zbud_buddy { ZBUD_FIRST, ZBUD_LAST };
-
-/* zbud_handle_buddy - which buddy a valid handle names */
-enum zbud_buddy zbud_handle_buddy(unsigned long handle);
-
 struct zbud_stats {
 	uint64_t pages;                       /* zbud_get_pool_size() */
 	uint64_t buddied_pages;               /* pages holding two objects */
@@ -159,6 +170,38 @@ struct zbud_stats {
 
 /* zbud_get_stats - a consistent snapshot of the pool's counters */
 void zbud_get_stats(struct zbud_pool *pool, struct zbud_stats *stats);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZBUD_H */
+
+#if defined(ZBUD_STATIC_LINKING_ONLY) && !defined(ZBUD_H_STATIC)
+#define ZBUD_H_STATIC
+/*
+ * ---- For static linking only ----
+ *
+ * What the zbud tools and tests use beyond the stable API above: where an
+ * object went, a walk over the pages, the invariant checker, and the hash
+ * map the store keeps its keys in.  These may change between versions;
+ * link libzbud statically to use them.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+#pragma GCC visibility push(default)
+
+enum zbud_buddy { ZBUD_FIRST, ZBUD_LAST };
+
+/* zbud_handle_buddy - which buddy a valid handle names */
+enum zbud_buddy zbud_handle_buddy(unsigned long handle);
 
 /*
  * zbud_walk_pages - call @fn(page, first_chunks, last_chunks, @arg) for each
@@ -180,10 +223,41 @@ int zbud_walk_pages(struct zbud_pool *pool,
  */
 int zbud_check_pool(struct zbud_pool *pool, char *msg, size_t len);
 
-#pragma GCC visibility pop
+/*
+ * struct zbud_idmap - an open-addressing hash map from uint64_t keys to
+ * uint64_t values: the store's key index, the replay's IDs and handles.
+ * Linear probing with backward-shift deletion, so there are no tombstones
+ * to clean up.  Not thread-safe.
+ */
+struct zbud_idmap_slot {
+	uint64_t key;
+	uint64_t value;
+	bool used;
+};
 
+struct zbud_idmap {
+	struct zbud_idmap_slot *slots;
+	size_t mask;    /* capacity - 1; capacity is a power of two */
+	size_t count;
+};
+
+void zbud_idmap_init(struct zbud_idmap *m);
+void zbud_idmap_fini(struct zbud_idmap *m);
+/* zbud_idmap_put - insert or replace; 0 or -ENOMEM */
+int zbud_idmap_put(struct zbud_idmap *m, uint64_t key, uint64_t value);
+/* zbud_idmap_get - true and *value when present */
+bool zbud_idmap_get(const struct zbud_idmap *m, uint64_t key, uint64_t *value);
+/* zbud_idmap_del - true when it was present */
+bool zbud_idmap_del(struct zbud_idmap *m, uint64_t key);
+/* zbud_idmap_for_each - every used slot @s of @m, in no order; no changes meanwhile */
+#define zbud_idmap_for_each(m, s) \
+	for ((s) = (m)->slots; (m)->slots && (s) <= (m)->slots + (m)->mask; (s)++) \
+		if ((s)->used)
+/* zbud_idmap_bytes - the memory it holds */
+size_t zbud_idmap_bytes(const struct zbud_idmap *m);
+
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif
-
-#endif /* ZBUD_H */
+#endif /* ZBUD_STATIC_LINKING_ONLY */

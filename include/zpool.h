@@ -131,6 +131,32 @@ int zpool_reclaim_page(struct zpool *pool, unsigned int retries);
  */
 uint64_t zpool_compact(struct zpool *pool);
 
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZPOOL_H */
+
+#if defined(ZPOOL_STATIC_LINKING_ONLY) && !defined(ZPOOL_H_STATIC)
+#define ZPOOL_H_STATIC
+/*
+ * ---- For static linking only ----
+ *
+ * What the zbud tools and tests use beyond the stable API above: where an
+ * allocator put an object, a walk over its pages, and its invariant
+ * checker.  These may change between versions; link libzbud statically to
+ * use them.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+#pragma GCC visibility push(default)
+
 /*
  * zpool_handle_place - where the allocator put a live handle, as named in
  * `zbud replay` logs: "first" or "last" for zbud, "ok" where the driver has
@@ -169,9 +195,7 @@ int zpool_walk(struct zpool *pool, int (*fn)(const struct zpool_page_info *page,
 int zpool_check(struct zpool *pool, char *msg, size_t len);
 
 #pragma GCC visibility pop
-
 #ifdef __cplusplus
 }
 #endif
-
-#endif /* ZPOOL_H */
+#endif /* ZPOOL_STATIC_LINKING_ONLY */

@@ -147,3 +147,63 @@ const char *zswap_compressor_name(unsigned int i);
 #endif
 
 #endif /* ZSWAP_H */
+
+#if defined(ZSWAP_STATIC_LINKING_ONLY) && !defined(ZSWAP_H_STATIC)
+#define ZSWAP_H_STATIC
+#include <stdbool.h>
+#include <stddef.h>
+/*
+ * ---- For static linking only ----
+ *
+ * What the zbud tools use beyond the stable API above: the store's own
+ * compressors, to measure them page by page, and its same-filled test.
+ * These may change between versions; link libzbud statically to use them.
+ */
+#ifdef __cplusplus
+extern "C" {
+#endif
+#pragma GCC visibility push(default)
+
+/*
+ * One compressor, a thin layer over Debian's own library (liblz4, libzstd,
+ * liblzo2, zlib).  A context holds what one thread needs to compress and
+ * decompress (state tables, a zstd context, a z_stream), made once and
+ * reused; a context is used by one thread at a time.
+ */
+struct zswap_compressor {
+	const char *name;
+	int min_level, max_level, default_level; /* all 0: no levels */
+	/* a context at @level (already checked); NULL when out of memory */
+	void *(*ctx_new)(int level);
+	void (*ctx_free)(void *ctx);
+	/*
+	 * Compress @src_len bytes into @dst of @dst_cap bytes.  Returns the
+	 * compressed length, 0 when it does not fit in @dst_cap, or -EIO when
+	 * the library fails.
+	 */
+	long (*compress)(void *ctx, const void *src, size_t src_len, void *dst, size_t dst_cap);
+	/*
+	 * Decompress into exactly @dst_len bytes.  Returns 0, or -EIO when the
+	 * input is damaged or does not come to @dst_len bytes.
+	 */
+	int (*decompress)(void *ctx, const void *src, size_t src_len, void *dst, size_t dst_len);
+};
+
+/* zswap_compressor_find - by name; NULL when unknown */
+const struct zswap_compressor *zswap_compressor_find(const char *name);
+
+/* zswap_compressor_at - the @i-th compressor, in zswap_compressor_name()'s
+ * order; NULL past the last */
+const struct zswap_compressor *zswap_compressor_at(unsigned int i);
+
+/*
+ * zswap_page_same_filled - whether every machine word of the 4096 bytes at
+ * @page is the same (the kernel's test); stores that word in *@word
+ */
+bool zswap_page_same_filled(const void *page, unsigned long *word);
+
+#pragma GCC visibility pop
+#ifdef __cplusplus
+}
+#endif
+#endif /* ZSWAP_STATIC_LINKING_ONLY */

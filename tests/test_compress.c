@@ -7,6 +7,7 @@
  * untouched: a compressor may write dst_cap bytes and a decompressor
  * dst_len, never one more.
  */
+#define ZSWAP_STATIC_LINKING_ONLY
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -21,7 +22,7 @@
 #include <lz4hc.h>
 #include <zstd.h>
 
-#include "compress.h"
+#include "zswap.h"
 
 #define PAGE 4096
 #define BIG_CAP (2 * PAGE)      /* above every compressor's bound for a page */
@@ -145,12 +146,12 @@ static int guard_intact(const unsigned char *p, size_t len)
 
 /* ---- every compressor at every level worth trying ---- */
 
-typedef void ctx_test(const struct compressor *c, int level, void *ctx);
+typedef void ctx_test(const struct zswap_compressor *c, int level, void *ctx);
 
 static void for_each_ctx(ctx_test *fn)
 {
-	for (unsigned int i = 0; compressor_at(i); i++) {
-		const struct compressor *c = compressor_at(i);
+	for (unsigned int i = 0; zswap_compressor_at(i); i++) {
+		const struct zswap_compressor *c = zswap_compressor_at(i);
 		const int levels[] = { c->min_level, c->default_level, c->max_level };
 
 		for (size_t l = 0; l < 3; l++) {
@@ -167,13 +168,13 @@ static void for_each_ctx(ctx_test *fn)
 	}
 }
 
-static void set_where(const struct compressor *c, int level, const char *what)
+static void set_where(const struct zswap_compressor *c, int level, const char *what)
 {
 	snprintf(where, sizeof(where), "%s level %d, %s", c->name, level, what);
 }
 
 /* Decompress @n bytes of @comp and expect @page back, guard intact. */
-static void check_back(const struct compressor *c, void *ctx, const unsigned char *comp,
+static void check_back(const struct zswap_compressor *c, void *ctx, const unsigned char *comp,
 		       long n, const unsigned char *page, size_t len)
 {
 	unsigned char *out = guarded(len);
@@ -190,11 +191,11 @@ static void test_table(void **state)
 {
 	(void)state;
 	for (unsigned int i = 0; i < NNAMES; i++) {
-		const struct compressor *c = compressor_at(i);
+		const struct zswap_compressor *c = zswap_compressor_at(i);
 
 		assert_non_null(c);
 		assert_string_equal(c->name, names[i]);
-		assert_ptr_equal(compressor_find(names[i]), c);
+		assert_ptr_equal(zswap_compressor_find(names[i]), c);
 		assert_true(c->ctx_new && c->ctx_free && c->compress && c->decompress);
 		/* levels: none at all, or a range of positive ones (0: "default") */
 		if (c->max_level) {
@@ -206,20 +207,20 @@ static void test_table(void **state)
 			assert_int_equal(c->default_level, 0);
 		}
 	}
-	assert_null(compressor_at(NNAMES));
-	assert_null(compressor_at(-1u));
-	assert_null(compressor_find("lz5"));
-	assert_null(compressor_find("LZ4"));
-	assert_null(compressor_find(""));
-	assert_null(compressor_find(NULL));
+	assert_null(zswap_compressor_at(NNAMES));
+	assert_null(zswap_compressor_at(-1u));
+	assert_null(zswap_compressor_find("lz5"));
+	assert_null(zswap_compressor_find("LZ4"));
+	assert_null(zswap_compressor_find(""));
+	assert_null(zswap_compressor_find(NULL));
 }
 
 /* The level ranges are the libraries' own. */
 static void test_levels(void **state)
 {
-	const struct compressor *hc = compressor_find("lz4hc");
-	const struct compressor *zstd = compressor_find("zstd");
-	const struct compressor *deflate = compressor_find("deflate");
+	const struct zswap_compressor *hc = zswap_compressor_find("lz4hc");
+	const struct zswap_compressor *zstd = zswap_compressor_find("zstd");
+	const struct zswap_compressor *deflate = zswap_compressor_find("deflate");
 
 	(void)state;
 	assert_int_equal(hc->min_level, LZ4HC_CLEVEL_MIN);
@@ -235,7 +236,7 @@ static void test_levels(void **state)
 
 /* ---- round trips ---- */
 
-static void round_trips(const struct compressor *c, int level, void *ctx)
+static void round_trips(const struct zswap_compressor *c, int level, void *ctx)
 {
 	unsigned char page[PAGE];
 	unsigned char *comp = guarded(BIG_CAP);
@@ -266,7 +267,7 @@ static void test_round_trip(void **state)
 }
 
 /* Inputs of other sizes than a page: lzo's scratch buffer has to grow. */
-static void odd_sizes(const struct compressor *c, int level, void *ctx)
+static void odd_sizes(const struct zswap_compressor *c, int level, void *ctx)
 {
 	static const size_t sizes[] = { 0, 1, 17, 1000, PAGE - 1, PAGE + 1, 3 * PAGE, 65537 };
 
@@ -296,7 +297,7 @@ static void test_odd_sizes(void **state)
 /* ---- what does not fit ---- */
 
 /* Compress into exactly @cap bytes with a guard after them. */
-static long compress_capped(const struct compressor *c, void *ctx, const unsigned char *page,
+static long compress_capped(const struct zswap_compressor *c, void *ctx, const unsigned char *page,
 			    size_t cap, unsigned char **out)
 {
 	long n;
@@ -307,7 +308,7 @@ static long compress_capped(const struct compressor *c, void *ctx, const unsigne
 	return n;
 }
 
-static void fit(const struct compressor *c, int level, void *ctx)
+static void fit(const struct zswap_compressor *c, int level, void *ctx)
 {
 	unsigned char page[PAGE], *big, *out;
 
@@ -355,7 +356,7 @@ static void test_fit(void **state)
 /* ---- damaged input ---- */
 
 /* Decompress @n bytes into @len with a guard; returns the result. */
-static int decompress_guarded(const struct compressor *c, void *ctx, const unsigned char *comp,
+static int decompress_guarded(const struct zswap_compressor *c, void *ctx, const unsigned char *comp,
 			      size_t n, size_t len)
 {
 	unsigned char *out = guarded(len);
@@ -366,7 +367,7 @@ static int decompress_guarded(const struct compressor *c, void *ctx, const unsig
 	return ret;
 }
 
-static void damaged(const struct compressor *c, int level, void *ctx)
+static void damaged(const struct zswap_compressor *c, int level, void *ctx)
 {
 	unsigned char page[PAGE], comp[BIG_CAP + 1];
 	uint64_t s = 99;
@@ -427,7 +428,7 @@ static void test_damaged(void **state)
 static void test_zstd_one_frame(void **state)
 {
 	static const unsigned char skippable[] = { 0x50, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 'h', 'i' };
-	const struct compressor *c = compressor_find("zstd");
+	const struct zswap_compressor *c = zswap_compressor_find("zstd");
 	unsigned char page[PAGE], comp[BIG_CAP + sizeof(skippable)];
 	void *ctx = c->ctx_new(c->default_level);
 	long n;
@@ -455,7 +456,7 @@ static void test_zstd_one_frame(void **state)
  * One context through REUSE_PAGES pages, with failures between them (no
  * room, damaged input), must give what a new context gives for each.
  */
-static void reuse(const struct compressor *c, int level, void *ctx)
+static void reuse(const struct zswap_compressor *c, int level, void *ctx)
 {
 	unsigned char page[PAGE], a[BIG_CAP], b[BIG_CAP], junk[64] = { 0x42 };
 
@@ -494,8 +495,8 @@ static void *thread_main(void *arg)
 	uintptr_t failures = 0;
 	unsigned char page[PAGE], comp[BIG_CAP], back[PAGE];
 
-	for (unsigned int ci = 0; compressor_at(ci); ci++) {
-		const struct compressor *c = compressor_at(ci);
+	for (unsigned int ci = 0; zswap_compressor_at(ci); ci++) {
+		const struct zswap_compressor *c = zswap_compressor_at(ci);
 		void *ctx = c->ctx_new(c->default_level);
 
 		if (!ctx)

@@ -23,6 +23,7 @@
  * ZBUD_TEST_SEED and ZBUD_MODEL_OPS override the seed and the operation
  * count (the fixed-buffer test runs a fifth of it); a failure prints the seed.
  */
+#define ZBUD_STATIC_LINKING_ONLY
 #include "model_util.h"
 #include "zbud.h"
 

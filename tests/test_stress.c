@@ -23,6 +23,7 @@
  * the first message: cmocka's asserts run on the main thread, after the joins.
  * ZBUD_STRESS_MS overrides how long each test runs.
  */
+#define ZBUD_STATIC_LINKING_ONLY
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>

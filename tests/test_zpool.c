@@ -1,6 +1,7 @@
 /*
  * test_zpool.c - the registry and the calls through it, with zbud behind
  */
+#define ZPOOL_STATIC_LINKING_ONLY
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

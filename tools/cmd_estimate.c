@@ -8,6 +8,7 @@
  * SIGSTOP, at its exit, or after --delay; it then runs on, and zbud waits
  * for its end after printing (zbud's exit status stays its own).
  */
+#define ZSWAP_STATIC_LINKING_ONLY
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -115,7 +116,7 @@ static int add_codec(struct est_config *cfg, char *spec)
 
 	if (colon)
 		*colon = '\0', level = strtol(colon + 1, &end, 10);
-	k->comp = compressor_find(spec);
+	k->comp = zswap_compressor_find(spec);
 	if (!k->comp)
 		return bad("unknown compressor '%s' (known: lz4, lz4hc, zstd, lzo, deflate)", spec);
 	if (cfg->ncodecs == EST_MAX_CODECS)
@@ -172,10 +173,10 @@ static void defaults(struct args *a)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(a, 0, sizeof(*a));
-	for (unsigned int i = 0; compressor_at(i) && i < EST_MAX_CODECS; i++) {
+	for (unsigned int i = 0; zswap_compressor_at(i) && i < EST_MAX_CODECS; i++) {
 		struct est_codec *k = &a->cfg.codec[a->cfg.ncodecs++];
 
-		k->comp = compressor_at(i);
+		k->comp = zswap_compressor_at(i);
 		k->level = k->comp->default_level;
 		snprintf(k->label, sizeof(k->label), "%s", k->comp->name);
 	}

@@ -10,6 +10,7 @@
  *   page    header  chunks 1..63 (zbud)                                bytes in no region
  *      0 |h|FF..............LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL|  free  896 B
  */
+#define ZPOOL_STATIC_LINKING_ONLY
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>

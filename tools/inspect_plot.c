@@ -15,6 +15,7 @@
  *        +----------------------:-----------------------+
  *        0    byte in the page (ticks: 64-byte chunks)  4096
  */
+#define ZPOOL_STATIC_LINKING_ONLY
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>

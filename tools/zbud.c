@@ -5,10 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-
-#ifndef ZBUD_VERSION
-#define ZBUD_VERSION "unknown"
-#endif
+#include "zbud.h"
 
 static const struct {
 	const char *name;
@@ -40,7 +37,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("zbud %s\n", ZBUD_VERSION);
+		printf("zbud %s\n", zbud_version_string());
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -1,0 +1,160 @@
+/*
+ * estimate.h - what zswap (or zram) would save on a target's pages, for each
+ * compressor and allocator: `zbud estimate` (docs/estimate.md)
+ *
+ * Each page is looked at as zswap would: a page whose 8-byte words are all
+ * equal is same-filled and kept as that one word (no pool memory); any
+ * other is compressed into at most 4096 bytes, and an allocator that will
+ * not take that size (zpool_malloc() -ENOSPC: more than its largest object)
+ * or a page that does not compress into 4096 bytes leaves it incompressible:
+ * zswap refuses it and it stays in memory, a whole page.  So what the store
+ * would hold of the pages scanned is
+ *
+ *	held = pool pages * 4096 + incompressible pages * 4096
+ *
+ * the effective ratio is scanned * 4096 / held, and the memory saved is
+ * scanned * 4096 - held.  The pool pages are measured, not guessed: each
+ * stored page's compressed size is allocated, in page order, into a fresh
+ * pool of that allocator ("ideal": ceil(compressed bytes / 4096)).  The
+ * entries' own memory (zswap's ~80 bytes a stored page) is left out.
+ *
+ * Compression runs on many threads, a compressor context each; each pool is
+ * filled by one thread, as its page order matters.
+ */
+#ifndef ZBUD_ESTIMATE_H
+#define ZBUD_ESTIMATE_H
+
+#define ZSWAP_STATIC_LINKING_ONLY
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "zswap.h"
+#include "target.h"
+
+#define EST_MAX_CODECS 8
+#define EST_MAX_ZPOOLS 8
+#define EST_IDEAL "ideal"               /* not a driver: ceil(bytes / 4096) */
+
+/* Compressed sizes by 64-byte bucket, zbud's chunk: bucket b (1..64) holds
+ * sizes 64(b-1)+1 to 64b; two more for same-filled pages and pages that did
+ * not compress into 4096 bytes. */
+#define EST_BUCKET 64
+#define EST_NBUCKETS (TARGET_PAGE / EST_BUCKET)
+#define EST_HIST_SAME 0
+#define EST_HIST_OVER (EST_NBUCKETS + 1)
+#define EST_HIST (EST_NBUCKETS + 2)
+
+/*
+ * A sample is this many replicates, each a stratified sample of the page
+ * list (one page drawn from each of its equal runs); the interval comes
+ * from leaving one replicate out at a time (delete-a-group jackknife), with
+ * Student's t at 95% for REPLICATES - 1 degrees of freedom.
+ */
+#define EST_REPLICATES 20
+#define EST_T95 2.093
+
+struct est_codec {
+	const struct zswap_compressor *comp;
+	int level;                      /* 0 for those without levels */
+	char label[24];                 /* "zstd:3" */
+};
+
+/* The fewest pages --sample FRACTION draws: on real heaps, compressed sizes
+ * vary so from page to page that fewer than ~2,000 pages (8 MiB) do not give
+ * a ratio within 2% (measured: 1% of a 64 MiB Python heap, 180 pages, was
+ * within 2% in 42% of seeds; 2,000 pages in 90%).  --sample-pages N is taken
+ * as it is. */
+#define EST_MIN_SAMPLE 2000
+
+struct est_config {
+	struct est_codec codec[EST_MAX_CODECS];
+	int ncodecs;
+	const char *zpool[EST_MAX_ZPOOLS];      /* zpool drivers, and EST_IDEAL */
+	int nzpools;
+	unsigned int threads;
+	double sample_fraction;         /* (0, 1]; 0: by sample_pages; at least
+					   EST_MIN_SAMPLE pages are drawn */
+	uint64_t sample_pages;          /* both 0: every page */
+	uint64_t seed;
+	bool keep_sizes;                /* est_result.sizes */
+	/* Called every tenth of a second from the calling thread, and once at
+	 * the end of each phase ("pages", then "pools"). */
+	void (*progress)(void *arg, const char *what, uint64_t done, uint64_t total);
+	void *progress_arg;
+};
+
+/* A figure for the whole target: measured, or scaled up from a sample with
+ * its 95% interval (low == high == value when every page was measured). */
+struct est_value {
+	double value, low, high;
+};
+
+enum est_figure {
+	EST_SCANNED,                    /* pages read */
+	EST_SAME_FILLED,
+	EST_INCOMPRESSIBLE,
+	EST_STORED,                     /* pages in the pool */
+	EST_COMPRESSED_BYTES,           /* of the stored pages */
+	EST_POOL_PAGES,
+	EST_RATIO,                      /* scanned * 4096 / held; 0 when nothing is held */
+	EST_SAVED_BYTES,                /* scanned * 4096 - held */
+	EST_NFIGURES
+};
+
+/* The figures' names in JSON. */
+extern const char *const est_figure_name[EST_NFIGURES];
+
+struct est_codec_result {
+	double compress_ns, decompress_ns;      /* CPU time a page (de)compressed */
+	uint64_t hist[EST_HIST];                /* pages measured (sampled) */
+	struct est_value fig[EST_MAX_ZPOOLS][EST_NFIGURES];
+};
+
+struct est_result {
+	uint64_t population;            /* the target's pages */
+	uint64_t measured;              /* pages drawn and read: all, or the sample */
+	struct est_value unreadable;    /* pages that could not be read */
+	bool sampled;
+	uint64_t strata;                /* sampled: pages a replicate draws */
+	uint64_t pool_objects;          /* sampled: the objects a simulated pool gets */
+	unsigned int threads;
+	double seconds_measure, seconds_pools;
+	unsigned int max_object[EST_MAX_ZPOOLS];
+	struct est_codec_result codec[EST_MAX_CODECS];
+	unsigned int *sizes;            /* keep_sizes: the first compressor's compressed */
+	size_t nsizes;                  /* sizes of the pages measured, in page order */
+};
+
+/*
+ * estimate_run - measure @t as @cfg says into @r
+ *
+ * Returns 0, or a negative errno with a message in @why: the target lost
+ * (target_read()), a compressor failing, -ENOMEM.
+ */
+int estimate_run(struct target *t, const struct est_config *cfg, struct est_result *r,
+		 char *why, size_t len);
+
+void estimate_free(struct est_result *r);
+
+/* estimate_report.c: what `zbud estimate` prints; 0 or -errno (writing). */
+struct est_report {
+	const struct est_config *cfg;
+	const struct est_result *res;
+	const struct target_counts *counts;
+	const char *kind;               /* "process", "command", "built-in", "core", "raw" */
+	const char *name;               /* the command, or file; NULL */
+	long pid;                       /* 0 for files */
+	const char *at;                 /* when it was read: "SIGSTOP", "exit", ... */
+	bool all;                       /* every mapping, not only anonymous private */
+	const char *mapping;
+};
+
+int estimate_print_table(FILE *f, const struct est_report *rep);
+int estimate_print_json(FILE *f, const struct est_report *rep);
+int estimate_save_sizes(const char *path, const struct est_result *res);
+
+/* estimate_plot.c (with PLplot): the histogram and the ratios as a PNG */
+int estimate_plot(const char *path, const struct est_report *rep, char *why, size_t len);
+
+#endif /* ZBUD_ESTIMATE_H */

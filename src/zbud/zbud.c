@@ -1,0 +1,314 @@
+/*
+ * zbud.c - Linux's zbud, decision for decision, with out-of-line headers
+ *
+ * Each function below makes the same decisions, in the same order, as its
+ * namesake in Linux's mm/zbud.c (v6.1); the comments name the kernel's step
+ * where the code differs in form.  See zbud_internal.h for the layout.
+ *
+ * A handle is the page number above the object's byte offset in its page,
+ * (pgno << 12) | offset, just as the kernel's is the page's address plus
+ * the offset: FIRST is always at offset 64, LAST at 4096 - 64 * last_chunks,
+ * so the offset alone says which buddy a handle is, and zbud_map() is one
+ * addition.
+ */
+#define ZBUD_STATIC_LINKING_ONLY
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zbud_internal.h"
+
+#define OFFSET_MASK (ZBUD_PAGE_SIZE - 1)
+
+static int size_to_chunks(size_t size)
+{
+	return (int)((size + ZBUD_CHUNK_SIZE - 1) >> ZBUD_CHUNK_SHIFT);
+}
+
+static unsigned long encode_handle(uint32_t pgno, const struct zbud_page *zp,
+				   enum zbud_buddy bud)
+{
+	unsigned long offset = bud == ZBUD_FIRST
+		? ZBUD_CHUNK_SIZE
+		: ZBUD_PAGE_SIZE - ((unsigned long)zp->last_chunks << ZBUD_CHUNK_SHIFT);
+
+	return ((unsigned long)pgno << ZBUD_PAGE_SHIFT) | offset;
+}
+
+enum zbud_buddy zbud_handle_buddy(unsigned long handle)
+{
+	return (handle & OFFSET_MASK) == ZBUD_CHUNK_SIZE ? ZBUD_FIRST : ZBUD_LAST;
+}
+
+/* ---- The unbuddied lists (the kernel's list_add/list_del on zhdr->buddy) ---- */
+
+static void unbuddied_add(struct zbud_pool *pool, uint32_t pgno, struct zbud_page *zp)
+{
+	int i = num_free_chunks(zp);
+
+	zbud_plist_add(BUDDY_LINKS(pool), &pool->unbuddied[i], pgno);
+	pool->unbuddied_mask |= 1ULL << i;
+}
+
+/* @zp must still have the chunks it was listed under. */
+static void unbuddied_del(struct zbud_pool *pool, uint32_t pgno, struct zbud_page *zp)
+{
+	int i = num_free_chunks(zp);
+
+	zbud_plist_del(BUDDY_LINKS(pool), &pool->unbuddied[i], pgno);
+	if (zbud_plist_empty(&pool->unbuddied[i]))
+		pool->unbuddied_mask &= ~(1ULL << i);
+}
+
+/* The first page of unbuddied[i], which is not empty, taken off it. */
+static uint32_t unbuddied_pop(struct zbud_pool *pool, int i)
+{
+	uint32_t pgno = zbud_plist_pop(BUDDY_LINKS(pool), &pool->unbuddied[i]);
+
+	if (zbud_plist_empty(&pool->unbuddied[i]))
+		pool->unbuddied_mask &= ~(1ULL << i);
+	return pgno;
+}
+
+static bool buddied(const struct zbud_page *zp)
+{
+	return zp->first_chunks && zp->last_chunks;
+}
+
+/* Put a page with at least one buddy on the buddied or an unbuddied list. */
+static void buddy_list_add(struct zbud_pool *pool, uint32_t pgno, struct zbud_page *zp)
+{
+	if (buddied(zp))
+		pool->buddied_nr++;
+	else
+		unbuddied_add(pool, pgno, zp);
+}
+
+static void buddy_list_del(struct zbud_pool *pool, uint32_t pgno, struct zbud_page *zp)
+{
+	if (buddied(zp))
+		pool->buddied_nr--;
+	else
+		unbuddied_del(pool, pgno, zp);
+}
+
+static void add_pages(struct zbud_pool *pool, int64_t delta)
+{
+	atomic_store_explicit(&pool->pages_nr,
+			      atomic_load_explicit(&pool->pages_nr, memory_order_relaxed) + delta,
+			      memory_order_relaxed);
+}
+
+static void free_zbud_page(struct zbud_pool *pool, uint32_t pgno)
+{
+	zbud_source_put(&pool->src, pgno);
+	add_pages(pool, -1);
+}
+
+/* ---- API ---- */
+
+struct zbud_pool *zbud_create_pool_config(const struct zbud_config *cfg)
+{
+	static const struct zbud_config defaults;
+	struct zbud_pool *pool;
+	int err;
+
+	if (!cfg)
+		cfg = &defaults;
+	pool = calloc(1, sizeof(*pool));
+	if (!pool) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = zbud_source_init(&pool->src, &cfg->source, sizeof(struct zbud_page));
+	if (err) {
+		free(pool);
+		errno = -err;
+		return NULL;
+	}
+	zbud_lock_init(&pool->lock);
+	for (int i = 0; i < ZBUD_NCHUNKS; i++)
+		zbud_plist_init(&pool->unbuddied[i]);
+	zbud_plist_init(&pool->lru);
+	pool->ops = cfg->ops;
+	pool->private_data = cfg->private_data;
+	return pool;
+}
+
+struct zbud_pool *zbud_create_pool(const struct zbud_ops *ops)
+{
+	const struct zbud_config cfg = { .ops = ops };
+
+	return zbud_create_pool_config(&cfg);
+}
+
+void zbud_destroy_pool(struct zbud_pool *pool)
+{
+	if (!pool)
+		return;
+	zbud_source_fini(&pool->src);
+	free(pool);
+}
+
+void *zbud_get_private(struct zbud_pool *pool)
+{
+	return pool->private_data;
+}
+
+int zbud_alloc(struct zbud_pool *pool, size_t size, unsigned long *handle)
+{
+	enum zbud_buddy bud;
+	struct zbud_page *zp;
+	uint64_t fits;
+	uint32_t pgno;
+	int chunks;
+
+	if (!size)
+		return -EINVAL;
+	if (size > ZBUD_MAX_SIZE)
+		return -ENOSPC;
+	chunks = size_to_chunks(size);
+	zbud_lock_take(&pool->lock);
+
+	/* First, the first page of the lowest unbuddied list that fits. */
+	fits = pool->unbuddied_mask >> chunks << chunks;
+	if (fits) {
+		pgno = unbuddied_pop(pool, __builtin_ctzll(fits));
+		zp = zbud_page(pool, pgno);
+		bud = zp->first_chunks == 0 ? ZBUD_FIRST : ZBUD_LAST;
+		zbud_plist_del(LRU_LINKS(pool), &pool->lru, pgno); /* to be re-added at the head */
+	} else {
+		int err = zbud_source_get(&pool->src, &pgno);
+
+		if (err) {
+			zbud_lock_release(&pool->lock);
+			return err;
+		}
+		add_pages(pool, 1);
+		zp = zbud_page(pool, pgno);
+		bud = ZBUD_FIRST;
+	}
+
+	if (bud == ZBUD_FIRST)
+		zp->first_chunks = (uint8_t)chunks;
+	else
+		zp->last_chunks = (uint8_t)chunks;
+	/* A page found on an unbuddied list now holds two buddies. */
+	if (fits)
+		pool->buddied_nr++;
+	else
+		unbuddied_add(pool, pgno, zp);
+	zbud_plist_add(LRU_LINKS(pool), &pool->lru, pgno);
+	*handle = encode_handle(pgno, zp, bud);
+	zbud_lock_release(&pool->lock);
+	return 0;
+}
+
+/* The page of a live handle, or NULL: a stale or foreign handle is ignored. */
+static struct zbud_page *live_page(struct zbud_pool *pool, unsigned long handle,
+				   enum zbud_buddy *bud)
+{
+	unsigned long pgno = handle >> ZBUD_PAGE_SHIFT;
+	struct zbud_page *zp;
+
+	if (pgno >= pool->src.next)
+		return NULL;
+	zp = zbud_page(pool, (uint32_t)pgno);
+	*bud = zbud_handle_buddy(handle);
+	if (*bud == ZBUD_FIRST)
+		return zp->first_chunks ? zp : NULL;
+	return zp->last_chunks && handle == encode_handle((uint32_t)pgno, zp, ZBUD_LAST) ? zp : NULL;
+}
+
+void zbud_free(struct zbud_pool *pool, unsigned long handle)
+{
+	uint32_t pgno = (uint32_t)(handle >> ZBUD_PAGE_SHIFT);
+	enum zbud_buddy bud;
+	struct zbud_page *zp;
+	uint8_t other;
+
+	zbud_lock_take(&pool->lock);
+	zp = live_page(pool, handle, &bud);
+	if (!zp)
+		goto out;
+	/* Decide from what the page held before, not by re-reading it: the
+	 * kernel clears the chunks first, but unlinking needs them. */
+	other = bud == ZBUD_FIRST ? zp->last_chunks : zp->first_chunks;
+	if (!zp->under_reclaim)
+		buddy_list_del(pool, pgno, zp);
+	if (bud == ZBUD_FIRST)
+		zp->first_chunks = 0;
+	else
+		zp->last_chunks = 0;
+
+	if (zp->under_reclaim)
+		goto out; /* reclaim will free the page */
+
+	if (!other) {
+		zbud_plist_del(LRU_LINKS(pool), &pool->lru, pgno);
+		free_zbud_page(pool, pgno);
+	} else {
+		unbuddied_add(pool, pgno, zp);
+	}
+out:
+	zbud_lock_release(&pool->lock);
+}
+
+int zbud_reclaim_page(struct zbud_pool *pool, unsigned int retries)
+{
+	unsigned long first_handle, last_handle;
+	struct zbud_page *zp;
+	uint32_t pgno;
+
+	zbud_lock_take(&pool->lock);
+	if (!pool->ops || !pool->ops->evict || zbud_plist_empty(&pool->lru) || retries == 0) {
+		zbud_lock_release(&pool->lock);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < retries; i++) {
+		pgno = pool->lru.tail;
+		if (pgno == ZBUD_PAGE_NIL)
+			break; /* other threads' reclaims hold every page */
+		zp = zbud_page(pool, pgno);
+		zbud_plist_del(LRU_LINKS(pool), &pool->lru, pgno);
+		buddy_list_del(pool, pgno, zp);
+		/* Protect the page against free; take the handles while locked. */
+		zp->under_reclaim = true;
+		first_handle = zp->first_chunks ? encode_handle(pgno, zp, ZBUD_FIRST) : 0;
+		last_handle = zp->last_chunks ? encode_handle(pgno, zp, ZBUD_LAST) : 0;
+		zbud_lock_release(&pool->lock);
+
+		/* FIRST, then LAST; the first refusal ends this page's turn. */
+		if (!first_handle || !pool->ops->evict(pool, first_handle))
+			if (last_handle)
+				pool->ops->evict(pool, last_handle);
+
+		zbud_lock_take(&pool->lock);
+		zp->under_reclaim = false;
+		if (zp->first_chunks == 0 && zp->last_chunks == 0) {
+			free_zbud_page(pool, pgno);
+			zbud_lock_release(&pool->lock);
+			return 0;
+		}
+		buddy_list_add(pool, pgno, zp);
+		zbud_plist_add(LRU_LINKS(pool), &pool->lru, pgno);
+	}
+	zbud_lock_release(&pool->lock);
+	return -EAGAIN;
+}
+
+void *zbud_map(struct zbud_pool *pool, unsigned long handle)
+{
+	return pool->src.base + handle;
+}
+
+void zbud_unmap(struct zbud_pool *pool, unsigned long handle)
+{
+	(void)pool;
+	(void)handle;
+}
+
+uint64_t zbud_get_pool_size(struct zbud_pool *pool)
+{
+	return atomic_load_explicit(&pool->pages_nr, memory_order_relaxed);
+}

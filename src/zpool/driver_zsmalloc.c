@@ -1,0 +1,136 @@
+/*
+ * zpool_zsmalloc.c - zsmalloc as a zpool driver (the kernel's zs_zpool_*)
+ */
+#define ZPOOL_STATIC_LINKING_ONLY
+#include "zpool_driver.h"
+#include "zsmalloc_internal.h"
+
+struct walk {
+	int (*fn)(const struct zpool_page_info *, void *);
+	void *arg;
+	struct zpool_page_info info;
+};
+
+static void *zs_zpool_create(const char *name, const struct zpool_ops *ops, struct zpool *zpool,
+			     const struct zbud_source_config *source)
+{
+	(void)name, (void)ops, (void)zpool; /* never evicts: ops->evict is not called */
+	return zs_create_pool(source);
+}
+
+static void zs_zpool_destroy(void *pool)
+{
+	zs_destroy_pool(pool);
+}
+
+static int zs_zpool_malloc(void *pool, size_t size, unsigned long *handle)
+{
+	return zs_malloc(pool, size, handle);
+}
+
+static void zs_zpool_free(void *pool, unsigned long handle)
+{
+	zs_free(pool, handle);
+}
+
+static void *zs_zpool_map(void *pool, unsigned long handle, enum zpool_mapmode mm)
+{
+	static const enum zs_mapmode zs_mm[] = {
+		[ZPOOL_MM_RW] = ZS_MM_RW, [ZPOOL_MM_RO] = ZS_MM_RO, [ZPOOL_MM_WO] = ZS_MM_WO,
+	};
+
+	return zs_map_object(pool, handle, zs_mm[mm]);
+}
+
+static void zs_zpool_unmap(void *pool, unsigned long handle)
+{
+	zs_unmap_object(pool, handle);
+}
+
+static uint64_t zs_zpool_total_size(void *pool)
+{
+	return zs_get_total_pages(pool) * ZBUD_PAGE_SIZE;
+}
+
+static uint64_t zs_zpool_compact(void *pool)
+{
+	return zs_compact(pool);
+}
+
+static const char *zs_zpool_handle_place(void *pool, unsigned long handle)
+{
+	(void)pool, (void)handle;
+	return "ok";
+}
+
+static int zs_zpool_check(void *pool, char *msg, size_t len)
+{
+	return zs_check_pool(pool, msg, len);
+}
+
+/* Bytes [start, end) of the page hold an object: one more region, or the
+ * last one grown over them where they touch it.  Were ZPOOL_MAX_REGIONS
+ * reached, the last would grow over the gap too; no page comes near it (at
+ * most 64: every other 32-byte slot in use). */
+static void add_used(struct zpool_page_info *info, unsigned int start, unsigned int end)
+{
+	struct zpool_region *last = info->nregions ? &info->region[info->nregions - 1] : NULL;
+
+	if (last && (last->end == start || info->nregions == ZPOOL_MAX_REGIONS)) {
+		last->end = (uint16_t)end;
+		return;
+	}
+	info->region[info->nregions++] = (struct zpool_region){
+		(uint16_t)start, (uint16_t)end, 'o',
+	};
+}
+
+/* The slots of a zspage's page in use, in its bytes: a straddling object
+ * shows its part in each of its two pages.  Under the pool lock. */
+static int walk_page(const struct zs_pool *pool, uint32_t pgno, void *arg)
+{
+	const struct zs_page *zp = zs_page(pool, pgno);
+	const struct size_class *class = &pool->class[zp->class_idx];
+	const size_t base = (size_t)zp->index * ZBUD_PAGE_SIZE; /* in the zspage */
+	const size_t size = class->size;
+	size_t slot = base / size, end = (base + ZBUD_PAGE_SIZE + size - 1) / size;
+	uint32_t first = zs_first(pool, pgno);
+	struct walk *w = arg;
+
+	if (end > class->objs_per_zspage)
+		end = class->objs_per_zspage;
+	w->info.page = pgno;
+	w->info.nregions = 0;
+	for (; slot < end; slot++) {
+		size_t from = slot * size, to = from + size;
+
+		if (slot_free(pool, first, (unsigned int)slot))
+			continue;
+		add_used(&w->info, (unsigned int)((from > base ? from : base) - base),
+			 (unsigned int)((to < base + ZBUD_PAGE_SIZE ? to : base + ZBUD_PAGE_SIZE) - base));
+	}
+	return w->fn(&w->info, w->arg);
+}
+
+static int zs_zpool_walk(void *pool, int (*fn)(const struct zpool_page_info *, void *), void *arg)
+{
+	struct walk w = { .fn = fn, .arg = arg };
+
+	return zs_walk_pages(pool, walk_page, &w);
+}
+
+const struct zpool_driver zpool_zsmalloc_driver = {
+	.type = "zsmalloc",
+	.create = zs_zpool_create,
+	.destroy = zs_zpool_destroy,
+	.malloc = zs_zpool_malloc,
+	.free = zs_zpool_free,
+	.reclaim_page = NULL, /* as the kernel's: zsmalloc does not evict */
+	.map = zs_zpool_map,
+	.unmap = zs_zpool_unmap,
+	.total_size = zs_zpool_total_size,
+	.compact = zs_zpool_compact,
+	.handle_place = zs_zpool_handle_place,
+	.check = zs_zpool_check,
+	.walk = zs_zpool_walk,
+};

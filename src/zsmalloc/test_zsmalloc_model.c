@@ -1,0 +1,714 @@
+/*
+ * test_zsmalloc_model.c - zsmalloc against a reference model, one random
+ * operation at a time
+ *
+ * The model is the placement rules of src/zsmalloc.c (Linux's v6.1, as
+ * zsmalloc_internal.h tells) written as plainly as possible: each zspage
+ * is an array of slots, each fullness list an ordered array, and every
+ * decision a scan.  Class geometry (slot size, pages and slots per zspage)
+ * it takes from the pool: test_zsmalloc.c checks that against the kernel's
+ * rules.  The rules:
+ *
+ *   group(n)      0: empty, all slots: full, n < 3/4 of the slots + 1:
+ *                 ZS_ALMOST_EMPTY, else ZS_ALMOST_FULL
+ *   allocation    the first zspage of ZS_ALMOST_FULL, else of
+ *                 ZS_ALMOST_EMPTY, else a new one; its lowest free slot
+ *   a new group   at the front of its list, unless the front zspage has
+ *                 more objects, then second; full zspages on no list
+ *   free          an empty zspage goes at once
+ *   compaction    per class, (slots - objects) / slots per zspage of its
+ *                 zspages, sparsest first (ties: ZS_ALMOST_EMPTY's order,
+ *                 then ZS_ALMOST_FULL's), leave their lists; their objects
+ *                 move in handle order to where allocation would put them,
+ *                 but for mapped ones; sources left go back in order
+ *
+ * The pool and the model see the same operations.  After each one the test
+ * compares the return code and the pool's pages with the model's; a new
+ * object's zspage (paired with the pool's first page when both are made)
+ * and slot; and after compaction, the pages freed and every object's place.
+ * Every object holds a pattern made from a unique ID, checked when it is
+ * freed or mapped, and every CHECK_EVERY operations for all objects, along
+ * with zs_check_pool() and the per-class counts of zs_get_stats().
+ *
+ * ZBUD_TEST_SEED and ZBUD_MODEL_OPS override the seed and the operation
+ * count (the fixed-buffer test runs a fifth of it); a failure prints the seed.
+ */
+#include "model_util.h"
+#include "zsmalloc_internal.h"
+
+#define DEFAULT_SEED 0x7a736d616cULL /* "zsmal" */
+#define MAX_OBJECTS 2048
+#define MAX_ZSPAGES (MAX_OBJECTS + 64)
+#define MAX_SLOTS 256           /* the most slots of a zspage (class 48) */
+#define MAX_PINS 4              /* objects mapped across a compaction */
+/* On average, operations between two redraws of the target population. */
+#define DRIFT_PERIOD 20000
+
+/* ---- The model ---- */
+
+struct mclass {
+	int size, pages, slots, almost_full;
+	int list[2][MAX_ZSPAGES];       /* [0] ZS_ALMOST_EMPTY, [1] ZS_ALMOST_FULL */
+	int len[2];
+	int full, zspages, objects;
+};
+
+struct mzspage {
+	int cls, inuse;
+	bool isolated;
+	uint32_t real;                  /* the pool's first page */
+	int obj[MAX_SLOTS];             /* object slot in harness.obj[], or -1 */
+};
+
+struct model {
+	struct mclass *cls[ZS_SIZE_CLASSES]; /* by class index, NULL if merged away */
+	struct index_set zspages;
+	struct mzspage zs[MAX_ZSPAGES];
+	int pages, limit;
+	struct index_map of_real;       /* model zspage of each real first page */
+};
+
+enum { EMPTY, ALMOST_EMPTY, ALMOST_FULL, FULL };
+
+static int group(const struct mclass *c, int n)
+{
+	if (n == 0)
+		return EMPTY;
+	if (n == c->slots)
+		return FULL;
+	return n < c->almost_full ? ALMOST_EMPTY : ALMOST_FULL;
+}
+
+static void list_insert(struct mclass *c, int g, int at, int z)
+{
+	int *l = c->list[g - ALMOST_EMPTY];
+
+	memmove(&l[at + 1], &l[at], (size_t)(c->len[g - ALMOST_EMPTY] - at) * sizeof(int));
+	l[at] = z;
+	c->len[g - ALMOST_EMPTY]++;
+}
+
+static void list_remove(struct mclass *c, int g, int z)
+{
+	int *l = c->list[g - ALMOST_EMPTY], *n = &c->len[g - ALMOST_EMPTY], at = 0;
+
+	while (l[at] != z)
+		at++;
+	memmove(&l[at], &l[at + 1], (size_t)(*n - at - 1) * sizeof(int));
+	(*n)--;
+}
+
+static void model_insert(struct model *m, int z)
+{
+	struct mzspage *p = &m->zs[z];
+	struct mclass *c = m->cls[p->cls];
+	int g = group(c, p->inuse);
+
+	if (g == FULL) {
+		c->full++;
+		return;
+	}
+	if (c->len[g - ALMOST_EMPTY] && p->inuse < m->zs[c->list[g - ALMOST_EMPTY][0]].inuse)
+		list_insert(c, g, 1, z);
+	else
+		list_insert(c, g, 0, z);
+}
+
+static void model_remove(struct model *m, int z, int g)
+{
+	struct mclass *c = m->cls[m->zs[z].cls];
+
+	if (g == FULL)
+		c->full--;
+	else
+		list_remove(c, g, z);
+}
+
+/* After a zspage's objects went from @was to what they are now. */
+static void model_regroup(struct model *m, int z, int was)
+{
+	const struct mclass *c = m->cls[m->zs[z].cls];
+
+	if (group(c, was) != group(c, m->zs[z].inuse)) {
+		model_remove(m, z, group(c, was));
+		model_insert(m, z);
+	}
+}
+
+static int model_lowest_free(const struct model *m, int z)
+{
+	int s = 0;
+
+	while (m->zs[z].obj[s] >= 0)
+		s++;
+	return s;
+}
+
+/* Where allocation puts the next object of class @ci: a zspage or -1. */
+static int model_target(const struct model *m, int ci)
+{
+	const struct mclass *c = m->cls[ci];
+
+	if (c->len[1])
+		return c->list[1][0];
+	return c->len[0] ? c->list[0][0] : -1;
+}
+
+/* Put object @o at the lowest free slot of @z; returns the slot. */
+static int model_place(struct model *m, int z, int o)
+{
+	int s = model_lowest_free(m, z), was = m->zs[z].inuse;
+
+	m->zs[z].obj[s] = o;
+	m->zs[z].inuse++;
+	if (!m->zs[z].isolated && was)
+		model_regroup(m, z, was);
+	return s;
+}
+
+static int model_new_zspage(struct model *m, int ci)
+{
+	struct mclass *c = m->cls[ci];
+	int z = set_take(&m->zspages);
+
+	m->zs[z] = (struct mzspage){ .cls = ci };
+	for (int s = 0; s < MAX_SLOTS; s++)
+		m->zs[z].obj[s] = -1;
+	m->pages += c->pages;
+	c->zspages++;
+	return z;
+}
+
+static void model_drop_zspage(struct model *m, int z)
+{
+	struct mclass *c = m->cls[m->zs[z].cls];
+
+	map_set(&m->of_real, m->zs[z].real, -1);
+	m->pages -= c->pages;
+	c->zspages--;
+	set_put(&m->zspages, z);
+}
+
+/* Take slot @s of @z; returns whether the zspage went. */
+static bool model_unplace(struct model *m, int z, int s)
+{
+	struct mzspage *p = &m->zs[z];
+	int was = p->inuse;
+
+	p->obj[s] = -1;
+	p->inuse--;
+	if (p->isolated)
+		return false; /* compaction's to free */
+	if (p->inuse) {
+		model_regroup(m, z, was);
+		return false;
+	}
+	model_remove(m, z, group(m->cls[p->cls], 1));
+	model_drop_zspage(m, z);
+	return true;
+}
+
+/* Pair model zspage @z with the pool's first page @real; false if taken. */
+static bool model_bind(struct model *m, int z, uint32_t real)
+{
+	if (!map_bind(&m->of_real, real, z))
+		return false;
+	m->zs[z].real = real;
+	return true;
+}
+
+/* ---- The pool's side ---- */
+
+struct object {
+	uint64_t id;            /* unique in the run: seeds the byte pattern */
+	unsigned long handle;
+	size_t size;
+	int cls, zspage, slot;  /* where the model has it */
+	bool pinned;            /* mapped across a compaction */
+};
+
+struct params {
+	int max_target;
+	size_t buffer_pages;    /* 0: the default arena, else a fixed buffer */
+};
+
+struct harness {
+	struct model_run run;
+	uint64_t next_id;
+	struct zs_pool *pool;
+	void *buffer;
+	struct model *model;
+	struct index_set objs;
+	struct object obj[MAX_OBJECTS];
+	struct stale_ring stale;
+	int target, max_target;
+	uint64_t enomem, compactions, moved_pages, pinned;
+};
+
+static void verify_bytes(const struct harness *h, const struct object *o)
+{
+	const unsigned char *p = zs_map_object(h->pool, o->handle, ZS_MM_RO);
+
+	if (!p || !pattern_intact(p, o->size, o->id))
+		fail_run(&h->run, "object %" PRIu64 " (handle %lu, %zu bytes) was overwritten",
+			 o->id, o->handle, o->size);
+	zs_unmap_object(h->pool, o->handle);
+}
+
+/* The pool's place of an object against the model's. */
+static void expect_place(const struct harness *h, const struct object *o)
+{
+	const struct mzspage *z = &h->model->zs[o->zspage];
+	unsigned int slot;
+	uint32_t first;
+
+	if (!zs_handle_slot(h->pool, o->handle, &first, &slot))
+		fail_run(&h->run, "object %" PRIu64 ": handle %lu is not live", o->id, o->handle);
+	expect_eq(&h->run, "zspage", first, z->real);
+	expect_eq(&h->run, "slot", slot, o->slot);
+}
+
+/* ---- Operations ---- */
+
+/* Mostly sizes like LZ4's output on a real heap, then any size, then the
+ * edges of classes and limits. */
+static size_t random_size(struct harness *h)
+{
+	static const size_t edge[] = {
+		0, 1, 32, 33, 48, 49, 1360, 1361, 1488, 1489, 3264, 3265, 4095, 4096, 4097,
+		1UL << 20, SIZE_MAX,
+	};
+	unsigned int r = below(&h->run, 100);
+
+	if (r < 80)
+		return lz4_heap_size(&h->run);
+	if (r < 92)
+		return 1 + below(&h->run, ZS_MAX_ALLOC_SIZE);
+	return edge[below(&h->run, sizeof(edge) / sizeof(edge[0]))];
+}
+
+static int random_live(struct harness *h)
+{
+	return h->objs.member[below(&h->run, (unsigned int)h->objs.n)];
+}
+
+static int model_alloc(struct harness *h, size_t size, int o, bool *fresh)
+{
+	struct model *m = h->model;
+	const struct size_class *c;
+	int z;
+
+	if (size == 0)
+		return -EINVAL;
+	if (size > ZS_MAX_ALLOC_SIZE)
+		return -ENOSPC;
+	c = zs_size_class(h->pool, size);
+	z = model_target(m, c->index);
+	*fresh = z < 0;
+	if (*fresh) {
+		if (m->pages + c->pages_per_zspage > m->limit)
+			return -ENOMEM;
+		z = model_new_zspage(m, c->index);
+	}
+	h->obj[o].cls = c->index;
+	h->obj[o].zspage = z;
+	h->obj[o].slot = model_place(m, z, o);
+	if (*fresh)
+		model_insert(m, z);
+	m->cls[c->index]->objects++;
+	return 0;
+}
+
+static void op_alloc(struct harness *h)
+{
+	size_t size = random_size(h);
+	int o = set_take(&h->objs);
+	unsigned long handle = 0;
+	bool fresh = false;
+	int want = model_alloc(h, size, o, &fresh);
+	int rc = zs_malloc(h->pool, size, &handle);
+	struct object *obj = &h->obj[o];
+	unsigned char *p;
+
+	expect_eq(&h->run, "zs_malloc", rc, want);
+	if (rc) {
+		set_put(&h->objs, o);
+		h->enomem += rc == -ENOMEM;
+		return;
+	}
+	obj->id = h->next_id++;
+	obj->handle = handle;
+	obj->size = size;
+	obj->pinned = false;
+	if (fresh) {
+		uint32_t first;
+		unsigned int slot;
+
+		assert_true(zs_handle_slot(h->pool, handle, &first, &slot));
+		if (!model_bind(h->model, obj->zspage, first))
+			fail_run(&h->run, "new zspage %u is already in use", first);
+	}
+	expect_place(h, obj);
+	p = zs_map_object(h->pool, handle, ZS_MM_WO);
+	pattern_fill(p, size, obj->id);
+	zs_unmap_object(h->pool, handle);
+}
+
+static void release(struct harness *h, int o)
+{
+	struct object *obj = &h->obj[o];
+
+	verify_bytes(h, obj);
+	model_unplace(h->model, obj->zspage, obj->slot);
+	h->model->cls[obj->cls]->objects--;
+	zs_free(h->pool, obj->handle);
+	stale_add(&h->stale, obj->handle);
+	set_put(&h->objs, o);
+}
+
+static void op_free(struct harness *h)
+{
+	release(h, random_live(h));
+}
+
+/* A freed handle, freed again: ignored, unless it is live once more. */
+static void op_free_stale(struct harness *h)
+{
+	unsigned long handle;
+	uint32_t first;
+	unsigned int slot;
+
+	if (stale_pick(&h->stale, &h->run, &handle) &&
+	    !zs_handle_slot(h->pool, handle, &first, &slot))
+		zs_free(h->pool, handle); /* the next full check sees any damage */
+}
+
+/* Map one object: read it, rewrite it, or both. */
+static void op_map(struct harness *h)
+{
+	static const enum zs_mapmode modes[] = { ZS_MM_RO, ZS_MM_RW, ZS_MM_WO };
+	struct object *obj = &h->obj[random_live(h)];
+	enum zs_mapmode mm = modes[below(&h->run, 3)];
+	unsigned char *p = zs_map_object(h->pool, obj->handle, mm);
+
+	if (!p)
+		fail_run(&h->run, "zs_map_object(%lu) failed", obj->handle);
+	if (mm != ZS_MM_WO && !pattern_intact(p, obj->size, obj->id))
+		fail_run(&h->run, "object %" PRIu64 " was overwritten", obj->id);
+	if (mm != ZS_MM_RO) {
+		obj->id = h->next_id++;
+		pattern_fill(p, obj->size, obj->id);
+	}
+	zs_unmap_object(h->pool, obj->handle);
+}
+
+/* qsort() has no argument for the comparison: the objects sorted. */
+static const struct object *sorting;
+
+static int cmp_by_handle(const void *a, const void *b)
+{
+	unsigned long x = sorting[*(const int *)a].handle, y = sorting[*(const int *)b].handle;
+
+	return (x > y) - (x < y);
+}
+
+/* Per class, the zspages compaction takes, in the order it takes them. */
+static int model_isolate(struct model *m, int ci, int *taken, int n)
+{
+	struct mclass *c = m->cls[ci];
+	int spare = (c->zspages * c->slots - c->objects) / c->slots, cand[MAX_ZSPAGES], k = 0;
+
+	for (int l = 0; l < 2; l++)
+		for (int i = 0; i < c->len[l]; i++)
+			cand[k++] = c->list[l][i];
+	/* A stable sort by objects in use: insertion sort, fine at this size. */
+	for (int i = 1; i < k; i++) {
+		int z = cand[i], j = i;
+
+		for (; j > 0 && m->zs[cand[j - 1]].inuse > m->zs[z].inuse; j--)
+			cand[j] = cand[j - 1];
+		cand[j] = z;
+	}
+	for (int i = 0; i < spare; i++) {
+		model_remove(m, cand[i], group(c, m->zs[cand[i]].inuse));
+		m->zs[cand[i]].isolated = true;
+		taken[n++] = cand[i];
+	}
+	return n;
+}
+
+static uint64_t model_compact(struct harness *h)
+{
+	struct model *m = h->model;
+	static int taken[MAX_ZSPAGES], order[MAX_OBJECTS];
+	uint64_t freed = 0;
+	int n = 0;
+
+	for (int ci = 0; ci < ZS_SIZE_CLASSES; ci++)
+		if (m->cls[ci])
+			n = model_isolate(m, ci, taken, n);
+	for (int i = 0; i < h->objs.n; i++)
+		order[i] = h->objs.member[i];
+	sorting = h->obj;
+	qsort(order, (size_t)h->objs.n, sizeof(order[0]), cmp_by_handle);
+	for (int i = 0; i < h->objs.n; i++) {
+		struct object *obj = &h->obj[order[i]];
+		int src = obj->zspage, slot = obj->slot, dst;
+
+		if (!m->zs[src].isolated || obj->pinned)
+			continue;
+		dst = model_target(m, obj->cls);
+		if (dst < 0)
+			continue;
+		obj->zspage = dst;
+		obj->slot = model_place(m, dst, order[i]);
+		m->zs[src].obj[slot] = -1;
+		if (--m->zs[src].inuse == 0) {
+			model_drop_zspage(m, src);
+			freed += (uint64_t)m->cls[obj->cls]->pages;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		struct mzspage *z = &m->zs[taken[i]];
+
+		if (z->isolated && z->inuse) {
+			z->isolated = false;
+			model_insert(m, taken[i]);
+		}
+	}
+	return freed;
+}
+
+/* An object in the @rank-th sparsest zspage of class @ci (or, if there are
+ * not so many, any object): where compaction starts. */
+static int sparse_object(struct harness *h, int ci, int rank)
+{
+	const struct model *m = h->model;
+	const struct mclass *c = m->cls[ci];
+	int cand[MAX_ZSPAGES], n = 0;
+
+	for (int l = 0; l < 2; l++)
+		for (int i = 0; i < c->len[l]; i++)
+			cand[n++] = c->list[l][i];
+	if (rank >= n)
+		return random_live(h);
+	for (int i = 0; i <= rank; i++)         /* a partial selection sort */
+		for (int j = i + 1; j < n; j++)
+			if (m->zs[cand[j]].inuse < m->zs[cand[i]].inuse) {
+				int t = cand[i];
+
+				cand[i] = cand[j];
+				cand[j] = t;
+			}
+	for (int s = 0;; s++)
+		if (m->zs[cand[rank]].obj[s] >= 0)
+			return m->zs[cand[rank]].obj[s];
+}
+
+/* Compaction, now and then with objects mapped across it: mostly in the
+ * sparsest zspages of one class, which compaction empties first, so that
+ * some stay and go back on their lists.  (A thread may map two straddling
+ * objects at once: a refused map pins nothing.) */
+static void op_compact(struct harness *h)
+{
+	int pin[MAX_PINS], npin = 0;
+	int tries = below(&h->run, 3) ? 0 : 1 + (int)below(&h->run, MAX_PINS);
+	int ci = h->objs.n ? h->obj[random_live(h)].cls : 0;
+	uint64_t want, got;
+
+	for (int i = 0; i < tries; i++) {
+		int o = below(&h->run, 4) ? sparse_object(h, ci, i) : random_live(h);
+
+		if (h->obj[o].pinned || !zs_map_object(h->pool, h->obj[o].handle, ZS_MM_RO))
+			continue;
+		h->obj[o].pinned = true;
+		pin[npin++] = o;
+		h->pinned++;
+	}
+	want = model_compact(h);
+	got = zs_compact(h->pool);
+	expect_eq(&h->run, "pages freed by compaction", (long long)got, (long long)want);
+	h->compactions++;
+	h->moved_pages += got;
+	for (int i = 0; i < npin; i++) {
+		zs_unmap_object(h->pool, h->obj[pin[i]].handle);
+		h->obj[pin[i]].pinned = false;
+	}
+	for (int i = 0; i < h->objs.n; i++)
+		expect_place(h, &h->obj[h->objs.member[i]]);
+}
+
+static void drift(struct harness *h)
+{
+	h->target = draw_target(&h->run, h->max_target);
+}
+
+static void step(struct harness *h)
+{
+	bool grow = h->objs.n < h->target;
+	unsigned int r = below(&h->run, 1000);
+
+	if (below(&h->run, DRIFT_PERIOD) == 0)
+		drift(h);
+	if (h->objs.n == 0 || (h->objs.n < MAX_OBJECTS && r < (grow ? 500u : 250u)))
+		op_alloc(h);
+	else if (r < 700)
+		op_free(h);
+	else if (r < 980)
+		op_map(h);
+	else if (r < 990)
+		op_compact(h);
+	else
+		op_free_stale(h);
+	expect_eq(&h->run, "pages", (long long)zs_get_total_pages(h->pool), h->model->pages);
+}
+
+/* ---- Full checks ---- */
+
+static void check_stats(const struct harness *h)
+{
+	static struct zs_stats st;
+
+	zs_get_stats(h->pool, &st);
+	for (int ci = 0; ci < ZS_SIZE_CLASSES; ci++) {
+		const struct mclass *c = h->model->cls[ci];
+		const uint64_t *s = st.class_stat[ci];
+
+		if (!c)
+			continue;
+		if (s[ZS_EMPTY] || s[ZS_ALMOST_EMPTY] != (uint64_t)c->len[0] ||
+		    s[ZS_ALMOST_FULL] != (uint64_t)c->len[1] || s[ZS_FULL] != (uint64_t)c->full ||
+		    s[ZS_OBJ_ALLOCATED] != (uint64_t)(c->zspages * c->slots) ||
+		    s[ZS_OBJ_USED] != (uint64_t)c->objects)
+			fail_run(&h->run, "class %d: pool %" PRIu64 "/%" PRIu64 "/%" PRIu64
+				 " zspages, %" PRIu64 " of %" PRIu64 " slots; "
+				 "model %d/%d/%d, %d of %d", c->size, s[ZS_ALMOST_EMPTY],
+				 s[ZS_ALMOST_FULL], s[ZS_FULL], s[ZS_OBJ_USED], s[ZS_OBJ_ALLOCATED],
+				 c->len[0], c->len[1], c->full, c->objects, c->zspages * c->slots);
+	}
+	expect_eq(&h->run, "objects", (long long)st.objects, h->objs.n);
+}
+
+static void check_all(const struct harness *h)
+{
+	char msg[256];
+
+	for (int i = 0; i < h->objs.n; i++) {
+		verify_bytes(h, &h->obj[h->objs.member[i]]);
+		expect_place(h, &h->obj[h->objs.member[i]]);
+	}
+	if (zs_check_pool(h->pool, msg, sizeof(msg)))
+		fail_run(&h->run, "zs_check_pool: %s", msg);
+	check_stats(h);
+}
+
+/* ---- Set-up and the tests ---- */
+
+static void model_init(struct model *m, const struct zs_pool *pool)
+{
+	set_init(&m->zspages, MAX_ZSPAGES);
+	for (int ci = 0; ci < ZS_SIZE_CLASSES; ci++) {
+		const struct size_class *c = zs_size_class(pool, 32 + 16 * (size_t)ci);
+		struct mclass *mc;
+
+		if (c->index != ci)
+			continue;
+		mc = calloc(1, sizeof(*mc));
+		assert_non_null(mc);
+		mc->size = c->size;
+		mc->pages = c->pages_per_zspage;
+		mc->slots = c->objs_per_zspage;
+		mc->almost_full = 3 * mc->slots / 4 + 1;
+		m->cls[ci] = mc;
+	}
+	m->limit = (int)(pool->src.capacity < 1000000 ? pool->src.capacity : 1000000);
+}
+
+static int setup(void **state, const struct params *p)
+{
+	struct harness *h = calloc(1, sizeof(*h));
+	struct zbud_source_config cfg = { 0 };
+
+	assert_non_null(h);
+	h->model = calloc(1, sizeof(*h->model));
+	assert_non_null(h->model);
+	run_init(&h->run, DEFAULT_SEED);
+	h->max_target = p->max_target;
+	set_init(&h->objs, MAX_OBJECTS);
+	if (p->buffer_pages) {
+		cfg.buffer_size = p->buffer_pages * (ZBUD_PAGE_SIZE + sizeof(struct zs_page)) + 64;
+		cfg.buffer = h->buffer = malloc(cfg.buffer_size);
+		assert_non_null(h->buffer);
+	}
+	h->pool = zs_create_pool(&cfg);
+	assert_non_null(h->pool);
+	model_init(h->model, h->pool);
+	*state = h;
+	return 0;
+}
+
+static int setup_arena(void **state)
+{
+	static const struct params p = { .max_target = 2000 };
+
+	return setup(state, &p);
+}
+
+/* 48 pages hold some 130 of these objects: targets up to 200 run it dry. */
+static int setup_buffer(void **state)
+{
+	static const struct params p = { .max_target = 200, .buffer_pages = 48 };
+
+	return setup(state, &p);
+}
+
+static int teardown(void **state)
+{
+	struct harness *h = *state;
+
+	zs_destroy_pool(h->pool);
+	free(h->buffer);
+	for (int ci = 0; ci < ZS_SIZE_CLASSES; ci++)
+		free(h->model->cls[ci]);
+	free(h->model->of_real.of);
+	free(h->model);
+	free(h);
+	return 0;
+}
+
+static void run(struct harness *h, uint64_t ops)
+{
+	drift(h);
+	h->target = h->max_target; /* fill the pool first */
+	run_steps(&h->run, h, ops, step, check_all);
+	while (h->objs.n)
+		release(h, h->objs.member[0]);
+	expect_eq(&h->run, "pages", (long long)zs_get_total_pages(h->pool), 0);
+	check_all(h);
+	print_message("%" PRIu64 " objects, %" PRIu64 " compactions freed %" PRIu64
+		      " pages (%" PRIu64 " objects mapped across one), %" PRIu64 " -ENOMEM\n",
+		      h->next_id, h->compactions, h->moved_pages, h->pinned, h->enomem);
+}
+
+static void test_model_arena(void **state)
+{
+	run(*state, model_ops());
+}
+
+static void test_model_fixed_buffer(void **state)
+{
+	struct harness *h = *state;
+
+	run(h, model_ops() / 5);
+	assert_true(h->enomem > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_model_arena, setup_arena, teardown),
+		cmocka_unit_test_setup_teardown(test_model_fixed_buffer, setup_buffer, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,143 @@
+/*
+ * zsmalloc_compact.c - compaction: move objects out of the sparsest zspages
+ * and free those
+ *
+ * As the kernel, compaction frees as many zspages of a class as
+ * zs_can_compact() allows (unused slots / objects per zspage), moving
+ * objects into the zspages allocation would pick.  Unlike the kernel's, it
+ * empties the sparsest zspages of a class (the kernel: the head of
+ * ZS_ALMOST_EMPTY, whichever that is), finds the handles of their objects
+ * with one walk of the handle table (objects carry no handle), and skips
+ * mapped objects rather than waiting for them.
+ */
+#include <stdlib.h>
+
+#include "zsmalloc_internal.h"
+
+/* Scratch for one compaction. */
+struct compact {
+	uint64_t *marks;        /* per first page: its zspage is a source */
+	uint32_t *isolated;     /* the sources, in the order taken */
+	size_t nisolated;
+	uint32_t *sorted;       /* one class's candidates, sparsest first */
+};
+
+/* Move one object of a source zspage to where allocation would put it,
+ * unless it is mapped.  Returns the pages this freed. */
+static unsigned int move_object(struct zs_pool *pool, uint32_t idx, uint64_t e)
+{
+	_Atomic uint64_t *slot = &pool->handles.table[idx];
+	struct size_class *class = &pool->class[zs_loc_class(e)];
+	uint32_t dst = find_get_zspage(class), src = zs_loc_first(e);
+	char buf[ZS_MAX_ALLOC_SIZE];
+	unsigned int inuse;
+	uint64_t place;
+
+	if (dst == ZBUD_PAGE_NIL || zs_entry_maps(e) ||
+	    !atomic_compare_exchange_strong_explicit(slot, &e, e | ZS_ENTRY_MOVING,
+						     memory_order_acquire, memory_order_relaxed))
+		return 0;
+	place = zs_loc(dst, obj_malloc(pool, dst), class->index);
+	inuse = zs_page(pool, dst)->inuse;
+	fix_fullness_group(pool, class, dst, inuse - 1, inuse);
+	zs_copy_from_obj(pool, buf, e);
+	zs_copy_to_obj(pool, place, buf);
+	atomic_store_explicit(slot, place, memory_order_release);
+	obj_free(pool, src, zs_loc_slot(e));
+	if (zs_page(pool, src)->inuse)
+		return 0;
+	zs_free_zspage(pool, class, src); /* isolated: in no group */
+	return class->pages_per_zspage;
+}
+
+/* Zspages a class can do without: its unused slots, in whole zspages. */
+static uint64_t spare_zspages(const struct size_class *class)
+{
+	return (class->stat[ZS_OBJ_ALLOCATED] - class->stat[ZS_OBJ_USED]) / class->objs_per_zspage;
+}
+
+/* Take the class's @n sparsest zspages off their lists (fewest objects
+ * first; on a tie, ZS_ALMOST_EMPTY's order), and mark their pages. */
+static void isolate_sparsest(struct zs_pool *pool, struct size_class *class, uint64_t n,
+			     struct compact *cc)
+{
+	static const int groups[] = { ZS_ALMOST_EMPTY, ZS_ALMOST_FULL };
+	uint32_t at[ZS_MAX_OBJS_PER_ZSPAGE + 1] = { 0 };
+
+	/* A counting sort by objects in use, which keeps the lists' order. */
+	for (int g = 0; g < 2; g++)
+		for (uint32_t p = class->list[groups[g]]; p != ZBUD_PAGE_NIL; p = zs_page(pool, p)->list.next)
+			at[zs_page(pool, p)->inuse]++;
+	for (unsigned int i = 0, sum = 0; i <= class->objs_per_zspage; i++) {
+		unsigned int count = at[i];
+
+		at[i] = sum;
+		sum += count;
+	}
+	for (int g = 0; g < 2; g++)
+		for (uint32_t p = class->list[groups[g]]; p != ZBUD_PAGE_NIL; p = zs_page(pool, p)->list.next)
+			cc->sorted[at[zs_page(pool, p)->inuse]++] = p;
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t first = cc->sorted[i];
+
+		remove_zspage(pool, class, first);
+		zs_page(pool, first)->flags |= ZS_PAGE_ISOLATED;
+		cc->marks[first / 64] |= 1ULL << first % 64;
+		cc->isolated[cc->nisolated++] = first;
+	}
+}
+
+/*
+ * The sparsest zspages of every class are taken off their lists, as many as
+ * the class can spare, and one walk of the handle table moves the objects
+ * they hold, in handle order, each to where allocation would put it then.
+ * Emptied zspages are freed; any left (they hold a mapped object) go back on
+ * their lists, in the order they were taken off.  All under the pool lock.
+ */
+uint64_t zs_compact(struct zs_pool *pool)
+{
+	uint64_t freed = 0, spare = 0, nonfull = 0;
+	struct compact cc = { 0 };
+	size_t words;
+
+	zbud_lock_take(&pool->lock);
+	for (int i = 0; i < ZS_SIZE_CLASSES; i++) {
+		const struct size_class *class = &pool->class[i];
+
+		if (pool->class_of[i] != i || !spare_zspages(class))
+			continue;
+		spare += spare_zspages(class);
+		if (class->stat[ZS_ALMOST_EMPTY] + class->stat[ZS_ALMOST_FULL] > nonfull)
+			nonfull = class->stat[ZS_ALMOST_EMPTY] + class->stat[ZS_ALMOST_FULL];
+	}
+	if (!spare)
+		goto out;
+	words = (pool->src.next + 63) / 64;
+	cc.marks = calloc(1, words * sizeof(uint64_t) + (spare + nonfull) * sizeof(uint32_t));
+	if (!cc.marks)
+		goto out;
+	cc.isolated = (uint32_t *)(cc.marks + words);
+	cc.sorted = cc.isolated + spare;
+	for (int i = 0; i < ZS_SIZE_CLASSES; i++)
+		if (pool->class_of[i] == i && spare_zspages(&pool->class[i]))
+			isolate_sparsest(pool, &pool->class[i], spare_zspages(&pool->class[i]), &cc);
+	for (uint32_t idx = 0; idx < pool->handles.next; idx++) {
+		uint64_t e = atomic_load_explicit(&pool->handles.table[idx], memory_order_relaxed);
+		uint32_t first = zs_loc_first(e);
+
+		if ((e & ZS_ENTRY_LIVE) && cc.marks[first / 64] & 1ULL << first % 64)
+			freed += move_object(pool, idx, e);
+	}
+	for (size_t i = 0; i < cc.nisolated; i++) {
+		struct zs_page *zp = zs_page(pool, cc.isolated[i]);
+
+		if (zp->flags & ZS_PAGE_ISOLATED) {
+			zp->flags = ZS_PAGE_USED;
+			insert_zspage(pool, &pool->class[zp->class_idx], cc.isolated[i]);
+		}
+	}
+	free(cc.marks);
+out:
+	zbud_lock_release(&pool->lock);
+	return freed;
+}

@@ -1,0 +1,421 @@
+/*
+ * zsmalloc_internal.h - the zsmalloc pool's layout, shared by its files
+ * (internal): zsmalloc.c (classes, zspages, alloc and free), zsmalloc_map.c,
+ * zsmalloc_compact.c, zsmalloc_check.c and zpool_zsmalloc.c
+ *
+ * Linux's mm/zsmalloc.c (v6.1) with its metadata out of line.  Objects are
+ * grouped by size class; each class packs its objects into zspages of 1 to 4
+ * pages, which need not be contiguous, and an object may straddle a page
+ * boundary:
+ *
+ *   zspage of class 1488 (4 pages, 11 slots), pages 7 -> 12 -> 3 -> 9
+ *   |  page 7        |  page 12       |  page 3        |  page 9        |
+ *   [ 0 ][ 1 ][ 2 ..|..][ 3 ][ 4 ][ 5..|..][ 6 ][ 7 ][..8..|..][ 9 ][ 10 ]..
+ *
+ * Each page has a 32-byte descriptor in the page source's dense array
+ * (struct zs_page), linked to the next page of its zspage; the first page's
+ * also describes the zspage: its objects in use and a bitmap of its free
+ * slots.  A bitmap holds 128 slots; the rare zspage with more (the 48-byte
+ * class: 256) continues it in its second page's descriptor.  The kernel
+ * keeps free slots on a list through the free slots themselves, so that
+ * every allocation and every free touches a data page: at 200k objects that
+ * is a cache and a TLB miss each, more than all the rest costs.
+ *
+ * Zspages of a class are in the kernel's fullness groups:
+ *
+ *   class->list[ZS_ALMOST_EMPTY]  in use <= 3/4 of the slots
+ *   class->list[ZS_ALMOST_FULL]   in use >  3/4, not full
+ *   ZS_FULL                       all slots in use: counted, not listed
+ *
+ * A zspage changes lists only when its group changes, and goes to the head
+ * of the new list unless it has fewer objects than the head, then right
+ * after it; allocation takes the head of ZS_ALMOST_FULL, else of
+ * ZS_ALMOST_EMPTY, and in it the lowest free slot.  ZS_EMPTY zspages are
+ * freed at once.  Nothing walks the kernel's ZS_FULL list, so, as zbud's
+ * buddied list, a count stands in for it: a full zspage is on no list.
+ *
+ * Handles: a handle is 1 + an index into the handle table, a reserved range
+ * of address space committed as it grows, whose entry holds the object's
+ * current place.  Compaction moves the object and rewrites the entry; the
+ * handle never changes.  A live entry:
+ *
+ *   63    62      61 .. 56   55 ............ 24   23 .. 16   15 .... 0
+ *   LIVE  MOVING  maps       zspage's first page   class      slot
+ *
+ * A free entry has LIVE clear and the next free index in its low 32 bits.
+ * The kernel keeps each object's handle in the object's first 8 bytes, so
+ * that compaction can find it; here compaction walks the handle table
+ * instead, and objects are stored at their exact class size.
+ *
+ * Locking: one pool lock, as zbud's, for everything but map and unmap; lock
+ * order is pool->lock, then nothing.  A map takes no lock: it adds one to the
+ * `maps` field of the entry (a compare-and-swap) and unmap takes it off.
+ * Compaction moves an object only by turning an entry with no maps into
+ * MOVING, copying, and publishing the new place; it skips objects that are
+ * mapped, and a map that finds MOVING waits for that one copy.  So any
+ * thread may map any live handle at any time, as zbud; a straddling object
+ * is copied to a buffer of the mapping thread's, which has two, so a thread
+ * may hold two straddling maps at once (the kernel: one per CPU).
+ */
+#ifndef ZBUD_ZSMALLOC_INTERNAL_H
+#define ZBUD_ZSMALLOC_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lock.h"
+#include "page_source.h"
+
+/* Slots start 16 bytes apart, from 32 bytes (the kernel's ZS_MIN_ALLOC_SIZE
+ * and ZS_SIZE_CLASS_DELTA for 4 KiB pages) up to a whole page. */
+#define ZS_MIN_ALLOC_SIZE 32
+#define ZS_MAX_ALLOC_SIZE ZBUD_PAGE_SIZE
+#define ZS_SIZE_CLASS_DELTA 16
+#define ZS_SIZE_CLASSES \
+	((int)((ZS_MAX_ALLOC_SIZE - ZS_MIN_ALLOC_SIZE) / ZS_SIZE_CLASS_DELTA + 1)) /* 255 */
+
+/* v6.1's ZS_MAX_PAGES_PER_ZSPAGE.  Linux 6.3 made it a setting
+ * (CONFIG_ZSMALLOC_CHAIN_SIZE, default 8) for density; see zsmalloc.c. */
+#define ZS_MAX_PAGES_PER_ZSPAGE 4
+#define ZS_MAX_OBJS_PER_ZSPAGE (ZS_MAX_PAGES_PER_ZSPAGE * ZBUD_PAGE_SIZE / ZS_MIN_ALLOC_SIZE)
+
+/* The kernel's fullness_threshold_frac: a zspage at most 3/4 used is
+ * ZS_ALMOST_EMPTY. */
+#define ZS_FULLNESS_THRESHOLD_FRAC 4
+
+#define ZS_OBJ_NIL UINT16_MAX
+
+/* Per-class counters, as the kernel's class_stat_type. */
+enum zs_stat {
+	ZS_EMPTY,               /* zspages by fullness group; ZS_EMPTY is */
+	ZS_ALMOST_EMPTY,        /* always 0 between calls (freed at once) */
+	ZS_ALMOST_FULL,
+	ZS_FULL,
+	ZS_OBJ_ALLOCATED,       /* slots in the class's zspages */
+	ZS_OBJ_USED,            /* live objects */
+	ZS_NR_STATS
+};
+
+/* ---- Handle table entries ---- */
+
+#define ZS_LOC_CLASS_SHIFT 16
+#define ZS_LOC_FIRST_SHIFT 24
+#define ZS_ENTRY_MAPS_SHIFT 56
+#define ZS_ENTRY_MAP_ONE (1ULL << ZS_ENTRY_MAPS_SHIFT)
+#define ZS_ENTRY_MAPS_MAX 63ULL
+#define ZS_ENTRY_MAPS (ZS_ENTRY_MAPS_MAX << ZS_ENTRY_MAPS_SHIFT)
+#define ZS_ENTRY_MOVING (1ULL << 62)
+#define ZS_ENTRY_LIVE (1ULL << 63)
+#define ZS_HANDLE_NIL UINT32_MAX
+
+static inline uint64_t zs_loc(uint32_t first, unsigned int slot, unsigned int class_idx)
+{
+	return ZS_ENTRY_LIVE | (uint64_t)first << ZS_LOC_FIRST_SHIFT |
+	       (uint64_t)class_idx << ZS_LOC_CLASS_SHIFT | slot;
+}
+
+static inline uint32_t zs_loc_first(uint64_t e)
+{
+	return (uint32_t)(e >> ZS_LOC_FIRST_SHIFT);
+}
+
+static inline unsigned int zs_loc_class(uint64_t e)
+{
+	return (unsigned int)(e >> ZS_LOC_CLASS_SHIFT) & 0xff;
+}
+
+static inline unsigned int zs_loc_slot(uint64_t e)
+{
+	return (unsigned int)e & 0xffff;
+}
+
+static inline unsigned int zs_entry_maps(uint64_t e)
+{
+	return (unsigned int)((e & ZS_ENTRY_MAPS) >> ZS_ENTRY_MAPS_SHIFT);
+}
+
+/* The place of a live entry, without its map count and MOVING bit. */
+static inline uint64_t zs_entry_place(uint64_t e)
+{
+	return e & ~(ZS_ENTRY_MAPS | ZS_ENTRY_MOVING);
+}
+
+/* ---- Structures ---- */
+
+/* Slots whose free bits one descriptor holds. */
+#define ZS_SLOTS_PER_DESC 128
+
+/* The descriptor of every page; zspage fields are the first page's. */
+struct zs_page {
+	uint32_t next;          /* next page of the zspage, ZBUD_PAGE_NIL after the
+				   last; first, as the page source links free
+				   pages through these 4 bytes */
+	uint8_t class_idx;
+	uint8_t flags : 4;      /* ZS_PAGE_* */
+	uint8_t index : 4;      /* which page of its zspage */
+	uint16_t inuse;         /* first page: objects in the zspage, whose
+				   fullness group says which list it is on */
+	union {
+		struct {
+			uint32_t next, prev;
+		} list;         /* first page: along its group's list */
+		uint32_t first; /* other pages: the zspage's first page */
+	};
+	uint64_t free[ZS_SLOTS_PER_DESC / 64]; /* bit: slot 128 * index + bit is free */
+};
+
+enum {
+	ZS_PAGE_USED = 0x1,     /* part of a zspage (else on the source's stacks) */
+	ZS_PAGE_ISOLATED = 0x2, /* first page: a compaction source, on no list */
+};
+
+struct size_class {
+	uint16_t size;          /* slot size */
+	uint16_t objs_per_zspage;
+	uint16_t almost_full;   /* the fewest objects in use of ZS_ALMOST_FULL */
+	uint8_t pages_per_zspage;
+	uint8_t index;          /* its own index: the largest of those merged */
+	uint32_t list[ZS_FULL]; /* ZS_ALMOST_EMPTY, ZS_ALMOST_FULL: heads or ZBUD_PAGE_NIL */
+	uint64_t stat[ZS_NR_STATS];
+};
+
+struct zs_handles {
+	_Atomic uint64_t *table;        /* reserved for `capacity` entries */
+	uint32_t capacity;
+	_Atomic uint32_t committed;     /* [0, committed) are read-write; read
+					   without the lock by map */
+	uint32_t next;                  /* [next, capacity) were never given */
+	uint32_t free_head;             /* free entries below next, or NIL */
+	uint32_t free_nr;
+	size_t reserved_len;
+};
+
+struct zs_pool {
+	struct zbud_lock lock;
+	struct zbud_source src;
+	struct zs_handles handles;
+	_Atomic uint64_t pages_nr;      /* read without the lock */
+	uint8_t class_of[ZS_SIZE_CLASSES]; /* size index -> its class (merging) */
+	struct size_class class[ZS_SIZE_CLASSES]; /* those that are their own */
+};
+
+static inline struct zs_page *zs_page(const struct zs_pool *pool, uint32_t pgno)
+{
+	return (struct zs_page *)pool->src.meta + pgno;
+}
+
+/* The first page of @pgno's zspage. */
+static inline uint32_t zs_first(const struct zs_pool *pool, uint32_t pgno)
+{
+	const struct zs_page *zp = zs_page(pool, pgno);
+
+	return zp->index ? zp->first : pgno;
+}
+
+/* The kernel's get_fullness_group(); almost_full is 3/4 of the slots + 1. */
+static inline int zs_fullness(const struct size_class *class, unsigned int inuse)
+{
+	if (inuse == 0)
+		return ZS_EMPTY;
+	if (inuse == class->objs_per_zspage)
+		return ZS_FULL;
+	return inuse < class->almost_full ? ZS_ALMOST_EMPTY : ZS_ALMOST_FULL;
+}
+
+/* ---- Fullness groups: zsmalloc.c and zsmalloc_compact.c ---- */
+
+/* Inline here, not called across files: each runs on every alloc and free. */
+
+/* The kernel's insert_zspage() into group @fg: at the head of its list,
+ * unless the head has more objects in use, then right after it. */
+static inline void group_add(struct zs_pool *pool, struct size_class *class, uint32_t first,
+			     int fg)
+{
+	struct zs_page *zp = zs_page(pool, first);
+	uint32_t head, prev = ZBUD_PAGE_NIL, next;
+
+	class->stat[fg]++;
+	if (fg == ZS_FULL)
+		return;
+	head = next = class->list[fg];
+	if (head != ZBUD_PAGE_NIL && zp->inuse < zs_page(pool, head)->inuse) {
+		prev = head;
+		next = zs_page(pool, head)->list.next;
+	}
+	zp->list.prev = prev;
+	zp->list.next = next;
+	if (next != ZBUD_PAGE_NIL)
+		zs_page(pool, next)->list.prev = first;
+	if (prev != ZBUD_PAGE_NIL)
+		zs_page(pool, prev)->list.next = first;
+	else
+		class->list[fg] = first;
+}
+
+static inline void group_del(struct zs_pool *pool, struct size_class *class, uint32_t first,
+			     int fg)
+{
+	const struct zs_page *zp = zs_page(pool, first);
+
+	class->stat[fg]--;
+	if (fg == ZS_FULL)
+		return;
+	if (zp->list.prev != ZBUD_PAGE_NIL)
+		zs_page(pool, zp->list.prev)->list.next = zp->list.next;
+	else
+		class->list[fg] = zp->list.next;
+	if (zp->list.next != ZBUD_PAGE_NIL)
+		zs_page(pool, zp->list.next)->list.prev = zp->list.prev;
+}
+
+static inline void insert_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
+{
+	group_add(pool, class, first, zs_fullness(class, zs_page(pool, first)->inuse));
+}
+
+static inline void remove_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
+{
+	group_del(pool, class, first, zs_fullness(class, zs_page(pool, first)->inuse));
+}
+
+/*
+ * The kernel's fix_fullness_group() after one object more or less, @hi
+ * being the more of the two counts: the group changes only across
+ * almost_full - 1 | almost_full and slots - 1 | slots (0 | 1, a zspage made
+ * or freed, is its caller's).
+ */
+static inline void fix_fullness_group(struct zs_pool *pool, struct size_class *class,
+				      uint32_t first, unsigned int was, unsigned int hi)
+{
+	if (hi != class->almost_full && hi != class->objs_per_zspage)
+		return;
+	group_del(pool, class, first, zs_fullness(class, was));
+	group_add(pool, class, first, zs_fullness(class, zs_page(pool, first)->inuse));
+}
+
+/* The kernel's find_get_zspage(): where the next object goes, or ZBUD_PAGE_NIL. */
+static inline uint32_t find_get_zspage(const struct size_class *class)
+{
+	return class->list[ZS_ALMOST_FULL] != ZBUD_PAGE_NIL ? class->list[ZS_ALMOST_FULL]
+						       : class->list[ZS_ALMOST_EMPTY];
+}
+
+/* ---- Slots ---- */
+
+/* The page @n pages along the zspage from @pgno. */
+static inline uint32_t page_along(const struct zs_pool *pool, uint32_t pgno, unsigned int n)
+{
+	while (n--)
+		pgno = zs_page(pool, pgno)->next;
+	return pgno;
+}
+
+/* The descriptor holding the free bit of slot @slot: the first page's, but
+ * for slots past 128 (the 48-byte class). */
+static inline struct zs_page *bits_of(const struct zs_pool *pool, uint32_t first,
+				      unsigned int slot)
+{
+	if (slot < ZS_SLOTS_PER_DESC)
+		return zs_page(pool, first);
+	return zs_page(pool, page_along(pool, first, slot / ZS_SLOTS_PER_DESC));
+}
+
+/* Whether slot @slot of the zspage at @first is free, by its bitmap. */
+static inline bool slot_free(const struct zs_pool *pool, uint32_t first, unsigned int slot)
+{
+	const struct zs_page *bits = bits_of(pool, first, slot);
+
+	slot %= ZS_SLOTS_PER_DESC;
+	return bits->free[slot / 64] & 1ULL << slot % 64;
+}
+
+/* Take the zspage's lowest free slot; its group is the caller's to fix. */
+static inline unsigned int obj_malloc(struct zs_pool *pool, uint32_t first)
+{
+	struct zs_page *zp = zs_page(pool, first), *bits = zp;
+	unsigned int slot = 0, w;
+
+	while (!(bits->free[0] | bits->free[1])) {
+		bits = zs_page(pool, bits->next);
+		slot += ZS_SLOTS_PER_DESC;
+	}
+	w = !bits->free[0];
+	slot += w * 64 + (unsigned int)__builtin_ctzll(bits->free[w]);
+	bits->free[w] &= bits->free[w] - 1;
+	zp->inuse++;
+	return slot;
+}
+
+static inline void obj_free(struct zs_pool *pool, uint32_t first, unsigned int slot)
+{
+	struct zs_page *bits = bits_of(pool, first, slot);
+
+	slot %= ZS_SLOTS_PER_DESC;
+	bits->free[slot / 64] |= 1ULL << slot % 64;
+	zs_page(pool, first)->inuse--;
+}
+
+/* zsmalloc.c: free an empty zspage that is in no group. */
+void zs_free_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first);
+
+/* zsmalloc_map.c: copy an object's slot out of, or into, the pages it may
+ * straddle. */
+void zs_copy_from_obj(const struct zs_pool *pool, char *buf, uint64_t place);
+void zs_copy_to_obj(const struct zs_pool *pool, uint64_t place, const char *buf);
+
+/* ---- The pool's calls; src/zpool/driver_zsmalloc.c makes them a zpool driver ---- */
+
+/* How a map is used, as the kernel's own enum zs_mapmode (not zpool's): a
+ * straddling object is copied in unless WO, and back out unless RO. */
+enum zs_mapmode {
+	ZS_MM_RW,       /* read and write */
+	ZS_MM_RO,       /* read only */
+	ZS_MM_WO,       /* write only: the old contents need not be read */
+};
+
+struct zs_pool *zs_create_pool(const struct zbud_source_config *source);
+void zs_destroy_pool(struct zs_pool *pool);
+/* 0, -EINVAL (size 0), -ENOSPC (over a page), -ENOMEM; a failed call changes
+ * nothing. */
+int zs_malloc(struct zs_pool *pool, size_t size, unsigned long *handle);
+/* A handle that is not live is ignored. */
+void zs_free(struct zs_pool *pool, unsigned long handle);
+/* NULL for a handle that is not live, or for a straddling object when the
+ * thread already holds ZS_MAP_AREAS (2) straddling maps. */
+void *zs_map_object(struct zs_pool *pool, unsigned long handle, enum zs_mapmode mm);
+void zs_unmap_object(struct zs_pool *pool, unsigned long handle);
+uint64_t zs_get_total_pages(struct zs_pool *pool);
+/* Pages freed. */
+uint64_t zs_compact(struct zs_pool *pool);
+
+/* The class that objects of @size go to, or NULL for sizes out of range. */
+const struct size_class *zs_size_class(const struct zs_pool *pool, size_t size);
+
+/* ---- zsmalloc_check.c ---- */
+
+struct zs_stats {
+	uint64_t pages;
+	uint64_t zspages;
+	uint64_t objects;
+	uint64_t handles_given;         /* the handle table's high-water mark */
+	uint64_t handles_free;          /* on its free list */
+	uint64_t meta_bytes;            /* descriptors, handle table, pool */
+	uint64_t class_stat[ZS_SIZE_CLASSES][ZS_NR_STATS]; /* by class index */
+};
+
+/* zs_check_pool - walk everything; 0 or -EUCLEAN with @msg (-ENOMEM) */
+int zs_check_pool(struct zs_pool *pool, char *msg, size_t len);
+void zs_get_stats(struct zs_pool *pool, struct zs_stats *st);
+/* Where a live handle's object is: its zspage's first page and its slot
+ * there.  Returns false for a handle that is not live. */
+bool zs_handle_slot(struct zs_pool *pool, unsigned long handle, uint32_t *first,
+		    unsigned int *slot);
+uint64_t zs_meta_bytes(const struct zs_pool *pool);
+/* zs_walk_pages - @fn for each page of a zspage, in page order, under the
+ * pool lock; stops at @fn's first nonzero return and returns it, else 0 */
+int zs_walk_pages(struct zs_pool *pool,
+		  int (*fn)(const struct zs_pool *pool, uint32_t pgno, void *arg), void *arg);
+
+#endif /* ZBUD_ZSMALLOC_INTERNAL_H */

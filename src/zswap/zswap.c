@@ -1,0 +1,538 @@
+/*
+ * zswap.c - the compressed page store: create, store, load, invalidate
+ *
+ * The decisions follow Linux's mm/zswap.c (v6.1) where it has them: the
+ * same-filled check before compression, the pool limit checked before a
+ * store with the accept threshold as hysteresis, -ENOSPC from the pool
+ * counted as a poorly compressing page.  Where later kernels fixed v6.1, the
+ * fix is taken: a duplicate store drops the old entry first, so a failed
+ * store never leaves stale bytes behind.  Writeback is synchronous and picks
+ * the least recently stored entry (zswap_writeback.c).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fault.h"
+#include "zswap_internal.h"
+
+#define DEFAULT_ACCEPT_PERCENT 90       /* the kernel's accept_threshold_percent */
+#define MAX_SHARDS 64
+#define SHARDS_PER_CPU 4                /* few collisions between threads */
+#define ALL_FLAGS (ZSWAP_NO_SAME_FILLED | ZSWAP_NO_NON_SAME_FILLED | \
+		   ZSWAP_STORE_INCOMPRESSIBLE | ZSWAP_EXCLUSIVE_LOADS)
+#define WORDS (ZSWAP_PAGE_SIZE / sizeof(unsigned long))
+
+static struct shard *shard_of(const struct zswap *zs, uint64_t key)
+{
+	/* Fibonacci hashing, then a multiply-shift into [0, nshards). */
+	uint64_t h = key * 0x9e3779b97f4a7c15ULL;
+
+	return &zs->shards[(unsigned)(((h >> 32) * zs->nshards) >> 32)];
+}
+
+bool zswap_page_same_filled(const void *page, unsigned long *value)
+{
+	const unsigned long *w = page;
+
+	for (size_t i = 1; i < WORDS; i++)
+		if (w[i] != w[0])
+			return false;
+	*value = w[0];
+	return true;
+}
+
+static void fill_words(void *page, unsigned long value)
+{
+	unsigned long *w = page;
+
+	for (size_t i = 0; i < WORDS; i++)
+		w[i] = value;
+}
+
+void zswap_mem_add(struct zswap *zs, int64_t bytes)
+{
+	uint64_t now = atomic_fetch_add(&zs->mem_used, (uint64_t)bytes) + (uint64_t)bytes;
+	uint64_t max = atomic_load(&zs->mem_used_max);
+
+	while (now > max && !atomic_compare_exchange_weak(&zs->mem_used_max, &max, now))
+		;
+}
+
+/* Account for a change of a shard's pool (or raw pages) by @bytes. */
+static void pool_add(struct zswap *zs, int64_t bytes)
+{
+	atomic_fetch_add(&zs->pool_bytes, (uint64_t)bytes);
+	zswap_mem_add(zs, bytes);
+}
+
+static void lru_add(struct shard *sh, struct zswap_entry *e)
+{
+	e->newer = NULL;
+	e->older = sh->newest;
+	if (sh->newest)
+		sh->newest->newer = e;
+	else
+		sh->oldest = e;
+	sh->newest = e;
+}
+
+static void lru_del(struct shard *sh, struct zswap_entry *e)
+{
+	if (e->newer)
+		e->newer->older = e->older;
+	else
+		sh->newest = e->older;
+	if (e->older)
+		e->older->newer = e->newer;
+	else
+		sh->oldest = e->newer;
+}
+
+static struct zswap_entry *find(struct shard *sh, uint64_t key)
+{
+	uint64_t v;
+
+	return zbud_idmap_get(&sh->index, key, &v) ? (struct zswap_entry *)(uintptr_t)v : NULL;
+}
+
+/* Free an entry's memory: its pool object or raw page (store_memory() undone). */
+static void unstore_memory(struct zswap *zs, struct shard *sh, struct zswap_entry *e)
+{
+	uint64_t before = zpool_get_total_size(sh->pool);
+
+	if (e->kind == IN_POOL) {
+		zpool_free(sh->pool, e->handle);
+		pool_add(zs, (int64_t)zpool_get_total_size(sh->pool) - (int64_t)before);
+	} else {
+		free(e->raw);
+		sh->st.huge_pages--;
+		pool_add(zs, -ZSWAP_PAGE_SIZE);
+	}
+}
+
+void zswap_entry_release_memory(struct zswap *zs, struct shard *sh, struct zswap_entry *e)
+{
+	lru_del(sh, e);
+	sh->st.stored_pages--;
+	sh->st.orig_data_size -= ZSWAP_PAGE_SIZE;
+	sh->st.compr_data_size -= e->length; /* ZSWAP_PAGE_SIZE for a raw page */
+	unstore_memory(zs, sh, e);
+}
+
+/* Forget an entry altogether. */
+static void drop(struct zswap *zs, struct shard *sh, struct zswap_entry *e)
+{
+	size_t index_before = zbud_idmap_bytes(&sh->index);
+
+	zbud_idmap_del(&sh->index, e->key);
+	if (e->kind == IN_POOL || e->kind == IN_RAW) {
+		zswap_entry_release_memory(zs, sh, e);
+	} else if (e->kind == SAME_FILLED) {
+		sh->st.same_filled_pages--;
+	} else {
+		zswap_backing_release(zs, e->disk.slot);
+		sh->st.on_disk--;
+	}
+	zswap_mem_add(zs, (int64_t)zbud_idmap_bytes(&sh->index) - (int64_t)index_before -
+		(int64_t)sizeof(*e));
+	free(e);
+}
+
+int zswap_entry_read_memory(struct zswap *zs, struct shard *sh, const struct zswap_entry *e,
+		      void *page)
+{
+	struct zswap_ctx *c;
+	int err;
+
+	if (e->kind == IN_RAW) {
+		memcpy(page, e->raw, ZSWAP_PAGE_SIZE);
+		return 0;
+	}
+	c = zswap_ctx_get(zs);
+	if (!c)
+		return -ENOMEM;
+	err = zs->comp->decompress(c->comp, zpool_map_handle(sh->pool, e->handle, ZPOOL_MM_RO),
+				   e->length, page, ZSWAP_PAGE_SIZE);
+	zpool_unmap_handle(sh->pool, e->handle);
+	zswap_ctx_put(zs, c);
+	return err;
+}
+
+struct zswap_ctx *zswap_ctx_get(struct zswap *zs)
+{
+	struct zswap_ctx *c;
+
+	zbud_lock_take(&zs->ctx_lock);
+	c = zs->idle;
+	if (c)
+		zs->idle = c->next;
+	zbud_lock_release(&zs->ctx_lock);
+	if (c)
+		return c;
+	c = zbud_fault_hit(ZBUD_FAULT_META) ? NULL : malloc(sizeof(*c));
+	if (c && !(c->comp = zs->comp->ctx_new(zs->level))) {
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+void zswap_ctx_put(struct zswap *zs, struct zswap_ctx *c)
+{
+	zbud_lock_take(&zs->ctx_lock);
+	c->next = zs->idle;
+	zs->idle = c;
+	zbud_lock_release(&zs->ctx_lock);
+}
+
+/* A page compressed before its shard is locked. */
+struct compressed {
+	struct zswap_ctx *ctx;          /* the bytes are in ctx->buf; NULL: no context */
+	long len;                       /* > 0: bytes; 0: more than a page; < 0: failed */
+};
+
+static struct compressed compress_page(struct zswap *zs, const void *page)
+{
+	struct compressed c = { zswap_ctx_get(zs), 0 };
+
+	if (c.ctx)
+		c.len = zbud_fault_hit(ZBUD_FAULT_COMPRESS)
+			? -EIO
+			: zs->comp->compress(c.ctx->comp, page, ZSWAP_PAGE_SIZE, c.ctx->buf,
+					     ZSWAP_PAGE_SIZE);
+	return c;
+}
+
+/*
+ * Before a store that needs pool memory: is there room under the limit?
+ * At the limit, or above the accept threshold once the limit was hit, room
+ * is made by writing back, or the store is refused.
+ */
+static int make_room(struct zswap *zs)
+{
+	if (!zs->limit)
+		return 0;
+	if (atomic_load(&zs->pool_bytes) > zs->limit) {
+		atomic_fetch_add(&zs->pool_limit_hit, 1);
+		atomic_store(&zs->reached_full, true);
+	} else if (!atomic_load(&zs->reached_full)) {
+		return 0;
+	}
+	while (atomic_load(&zs->pool_bytes) >= zs->accept_bytes) {
+		if (!zs->backing || zswap_writeback_oldest(zs)) {
+			if (zs->backing)
+				atomic_fetch_add(&zs->reject_reclaim_fail, 1);
+			return -ENOMEM;
+		}
+	}
+	atomic_store(&zs->reached_full, false);
+	return 0;
+}
+
+/* Put the compressed page into the shard's pool, or keep it raw; fills @e. */
+static int store_memory(struct zswap *zs, struct shard *sh, const void *page,
+			const struct compressed *c, struct zswap_entry *e)
+{
+	uint64_t before = zpool_get_total_size(sh->pool);
+	long len = c->len;
+	int err = -ENOSPC;
+
+	if (!c->ctx) {
+		sh->st.reject_kmemcache_fail++;
+		return -ENOMEM;
+	}
+	if (len < 0) {
+		sh->st.reject_compress_fail++;
+		return -EIO;
+	}
+	if (len > 0)
+		err = zpool_malloc(sh->pool, (size_t)len, &e->handle);
+	if (err == -ENOMEM) {
+		sh->st.reject_alloc_fail++;
+		return err;
+	}
+	if (!err) {
+		memcpy(zpool_map_handle(sh->pool, e->handle, ZPOOL_MM_WO), c->ctx->buf, (size_t)len);
+		zpool_unmap_handle(sh->pool, e->handle);
+		e->kind = IN_POOL;
+		e->length = (uint32_t)len;
+		pool_add(zs, (int64_t)zpool_get_total_size(sh->pool) - (int64_t)before);
+		return 0;
+	}
+	/* It does not compress into the pool's largest object. */
+	if (!(zs->flags & ZSWAP_STORE_INCOMPRESSIBLE)) {
+		sh->st.reject_compress_poor++;
+		return -ENOSPC;
+	}
+	e->raw = zbud_fault_hit(ZBUD_FAULT_META) ? NULL : malloc(ZSWAP_PAGE_SIZE);
+	if (!e->raw) {
+		sh->st.reject_kmemcache_fail++;
+		return -ENOMEM;
+	}
+	memcpy(e->raw, page, ZSWAP_PAGE_SIZE);
+	e->kind = IN_RAW;
+	e->length = ZSWAP_PAGE_SIZE;
+	sh->st.huge_pages++;
+	pool_add(zs, ZSWAP_PAGE_SIZE);
+	return 0;
+}
+
+static int store_locked(struct zswap *zs, struct shard *sh, uint64_t key, const void *page,
+			bool same, unsigned long value, const struct compressed *c)
+{
+	struct zswap_entry *e = zbud_fault_hit(ZBUD_FAULT_META) ? NULL : malloc(sizeof(*e));
+	size_t index_before = zbud_idmap_bytes(&sh->index);
+	int err;
+
+	if (!e) {
+		sh->st.reject_kmemcache_fail++;
+		return -ENOMEM;
+	}
+	e->key = key;
+	if (same) {
+		e->kind = SAME_FILLED;
+		e->value = value;
+	} else {
+		err = store_memory(zs, sh, page, c, e);
+		if (err) {
+			free(e);
+			return err;
+		}
+	}
+	if (zbud_idmap_put(&sh->index, key, (uintptr_t)e)) {
+		if (!same)
+			unstore_memory(zs, sh, e);
+		free(e);
+		sh->st.reject_kmemcache_fail++;
+		return -ENOMEM;
+	}
+	zswap_mem_add(zs, (int64_t)zbud_idmap_bytes(&sh->index) - (int64_t)index_before + (int64_t)sizeof(*e));
+	if (same) {
+		sh->st.same_filled_pages++;
+		return 0;
+	}
+	e->seq = atomic_fetch_add(&zs->seq, 1);
+	lru_add(sh, e);
+	sh->st.stored_pages++;
+	sh->st.orig_data_size += ZSWAP_PAGE_SIZE;
+	sh->st.compr_data_size += e->length;
+	return 0;
+}
+
+int zswap_store(struct zswap *zs, uint64_t key, const void *page)
+{
+	struct shard *sh = shard_of(zs, key);
+	unsigned long value = 0;
+	bool same = !(zs->flags & ZSWAP_NO_SAME_FILLED) && zswap_page_same_filled(page, &value);
+	bool allowed = same || !(zs->flags & ZSWAP_NO_NON_SAME_FILLED);
+	/* Room first: making it may lock other shards, never with ours held. */
+	int err = allowed && !same ? make_room(zs) : 0;
+	struct compressed c = { 0 };
+	struct zswap_entry *old;
+
+	if (allowed && !same && !err)
+		c = compress_page(zs, page); /* the slow part: outside the lock */
+	zbud_lock_take(&sh->lock);
+	sh->st.stores++;
+	old = find(sh, key);
+	if (old) {
+		sh->st.duplicate_entry++;
+		drop(zs, sh, old);
+	}
+	if (!allowed)
+		err = -EPERM;
+	else if (!err)
+		err = store_locked(zs, sh, key, page, same, value, &c);
+	zbud_lock_release(&sh->lock);
+	if (c.ctx)
+		zswap_ctx_put(zs, c.ctx);
+	return err;
+}
+
+/* Under the shard lock: copy an entry in the pool to @c, to decompress later. */
+static int copy_compressed(struct shard *sh, const struct zswap_entry *e, struct compressed *c)
+{
+	if (!c->ctx)
+		return -ENOMEM;
+	memcpy(c->ctx->buf, zpool_map_handle(sh->pool, e->handle, ZPOOL_MM_RO), e->length);
+	zpool_unmap_handle(sh->pool, e->handle);
+	c->len = e->length;
+	return 0;
+}
+
+int zswap_load(struct zswap *zs, uint64_t key, void *page)
+{
+	struct shard *sh = shard_of(zs, key);
+	struct compressed c = { 0 };
+	struct zswap_entry *e;
+	int err = 0;
+
+	zbud_lock_take(&sh->lock);
+	sh->st.loads++;
+	e = find(sh, key);
+	if (!e) {
+		sh->st.load_misses++;
+		err = -ENOENT;
+	} else if (e->kind == SAME_FILLED) {
+		fill_words(page, e->value);
+	} else if (e->kind == ON_DISK) {
+		err = zswap_backing_read(zs, e, page);
+		if (err)
+			drop(zs, sh, e); /* damaged: never offer it again */
+	} else if (e->kind == IN_RAW) {
+		memcpy(page, e->raw, ZSWAP_PAGE_SIZE);
+	} else {
+		/* Only the copy under the lock; the decompression after it. */
+		c.ctx = zswap_ctx_get(zs);
+		err = copy_compressed(sh, e, &c);
+	}
+	if (err && err != -ENOENT)
+		sh->st.load_errors++;
+	else if (!err && (zs->flags & ZSWAP_EXCLUSIVE_LOADS))
+		drop(zs, sh, e);
+	zbud_lock_release(&sh->lock);
+	if (c.len && zs->comp->decompress(c.ctx->comp, c.ctx->buf, (size_t)c.len, page,
+					  ZSWAP_PAGE_SIZE)) {
+		err = -EIO;
+		zbud_lock_take(&sh->lock);
+		sh->st.load_errors++;
+		zbud_lock_release(&sh->lock);
+	}
+	if (c.ctx)
+		zswap_ctx_put(zs, c.ctx);
+	return err;
+}
+
+void zswap_invalidate(struct zswap *zs, uint64_t key)
+{
+	struct shard *sh = shard_of(zs, key);
+	struct zswap_entry *e;
+
+	zbud_lock_take(&sh->lock);
+	sh->st.invalidates++;
+	e = find(sh, key);
+	if (e)
+		drop(zs, sh, e);
+	zbud_lock_release(&sh->lock);
+}
+
+/* ---- creation ---- */
+
+static int read_config(const struct zswap_config *cfg, struct zswap *zs)
+{
+	const char *name = cfg->compressor ? cfg->compressor : "lz4";
+	unsigned int accept = cfg->accept_threshold_percent;
+
+	zs->comp = zswap_compressor_find(name);
+	if (!zs->comp || !zpool_has_pool(cfg->zpool ? cfg->zpool : "zbud"))
+		return -EINVAL;
+	zs->level = cfg->level ? cfg->level : zs->comp->default_level;
+	if (zs->level < zs->comp->min_level || zs->level > zs->comp->max_level)
+		return -EINVAL;
+	if (cfg->flags & ~ALL_FLAGS || accept > 100 ||
+	    cfg->max_pool_percent > 100 || (cfg->max_pool_percent && !cfg->total_ram_bytes) ||
+	    cfg->shards > MAX_SHARDS)
+		return -EINVAL;
+	zs->flags = cfg->flags;
+	zs->limit = cfg->max_pool_bytes;
+	if (!zs->limit && cfg->max_pool_percent)
+		zs->limit = cfg->total_ram_bytes / 100 * cfg->max_pool_percent;
+	zs->accept_bytes = zs->limit / 100 * (accept ? accept : DEFAULT_ACCEPT_PERCENT);
+	zs->nshards = cfg->shards;
+	if (!zs->nshards) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		zs->nshards = cpus > 0 && cpus * SHARDS_PER_CPU < MAX_SHARDS
+			? (unsigned int)cpus * SHARDS_PER_CPU : MAX_SHARDS;
+	}
+	return 0;
+}
+
+static int shard_init(struct shard *sh, const char *type)
+{
+	zbud_lock_init(&sh->lock);
+	zbud_idmap_init(&sh->index);
+	sh->pool = zpool_create_pool(type, "zswap", NULL);
+	return sh->pool ? 0 : -ENOMEM;
+}
+
+struct zswap *zswap_create(const struct zswap_config *cfg)
+{
+	static const struct zswap_config defaults;
+	struct zswap *zs;
+	struct zswap_ctx *first;
+	int err;
+
+	if (!cfg)
+		cfg = &defaults;
+	zs = calloc(1, sizeof(*zs));
+	if (!zs) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	zbud_lock_init(&zs->ctx_lock);
+	err = read_config(cfg, zs);
+	if (!err) {
+		zs->shards = aligned_alloc(64, zs->nshards * sizeof(*zs->shards));
+		err = zs->shards ? 0 : -ENOMEM;
+	}
+	if (!err) {
+		memset(zs->shards, 0, zs->nshards * sizeof(*zs->shards));
+		for (unsigned int i = 0; i < zs->nshards && !err; i++)
+			err = shard_init(&zs->shards[i], cfg->zpool ? cfg->zpool : "zbud");
+	}
+	/* One context now: a compressor that cannot start fails here. */
+	if (!err) {
+		first = zswap_ctx_get(zs);
+		err = first ? 0 : -ENOMEM;
+		if (first)
+			zswap_ctx_put(zs, first);
+	}
+	if (!err && cfg->writeback_path)
+		err = zswap_backing_open(zs, cfg->writeback_path);
+	if (err) {
+		zswap_destroy(zs);
+		errno = -err;
+		return NULL;
+	}
+	return zs;
+}
+
+void zswap_destroy(struct zswap *zs)
+{
+	if (!zs)
+		return;
+	for (unsigned int i = 0; zs->shards && i < zs->nshards; i++) {
+		struct shard *sh = &zs->shards[i];
+		struct zbud_idmap_slot *s;
+
+		zbud_idmap_for_each(&sh->index, s) {
+			struct zswap_entry *e = (struct zswap_entry *)(uintptr_t)s->value;
+
+			if (e->kind == IN_RAW)
+				free(e->raw);
+			free(e);
+		}
+		zbud_idmap_fini(&sh->index);
+		zpool_destroy_pool(sh->pool);
+	}
+	while (zs->idle) {
+		struct zswap_ctx *c = zs->idle;
+
+		zs->idle = c->next;
+		zs->comp->ctx_free(c->comp);
+		free(c);
+	}
+	zswap_backing_close(zs);
+	free(zs->shards);
+	free(zs);
+}
+
+const char *zswap_compressor_name(unsigned int i)
+{
+	const struct zswap_compressor *c = zswap_compressor_at(i);
+
+	return c ? c->name : NULL;
+}

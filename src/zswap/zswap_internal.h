@@ -1,0 +1,132 @@
+/*
+ * zswap_internal.h - the store's layout (internal)
+ *
+ *   struct zswap
+ *     shards[key hash % n]      each: lock, key index, zpool, compressor
+ *       index: key -> entry       context, LRU of its entries
+ *     backing file (optional)   slots of 4 KiB, a free-slot stack, a lock
+ *     pool_bytes, mem_used      summed over shards (atomics)
+ *
+ * An entry is in one of four places: the pool (compressed), a raw page
+ * (incompressible, with ZSWAP_STORE_INCOMPRESSIBLE), inline (same-filled:
+ * one word), or the backing file.  The first two are on the shard's LRU,
+ * newest first; each carries the store's global sequence number, so that
+ * writeback can pick the least recently stored entry of all shards.
+ *
+ * Lock order: a shard's lock, then the backing file's.  Never two shards.
+ */
+#ifndef ZBUD_ZSWAP_INTERNAL_H
+#define ZBUD_ZSWAP_INTERNAL_H
+
+#define ZBUD_STATIC_LINKING_ONLY
+#define ZSWAP_STATIC_LINKING_ONLY
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "compress.h"
+#include "idmap.h"
+#include "lock.h"
+#include "zpool.h"
+#include "zswap.h"
+
+enum entry_kind { IN_POOL, IN_RAW, SAME_FILLED, ON_DISK };
+
+struct zswap_entry {
+	uint64_t key;
+	uint64_t seq;                   /* when stored: orders the LRU */
+	struct zswap_entry *newer, *older; /* the shard's LRU (IN_POOL, IN_RAW) */
+	enum entry_kind kind;
+	uint32_t length;                /* IN_POOL: compressed bytes */
+	union {
+		unsigned long handle;   /* IN_POOL */
+		void *raw;              /* IN_RAW: a 4 KiB copy */
+		unsigned long value;    /* SAME_FILLED: the repeated word */
+		struct {
+			uint64_t slot;
+			uint32_t crc;
+		} disk;                 /* ON_DISK */
+	};
+};
+
+/* What each shard counts, under its own lock; summed by zswap_get_stats(). */
+struct shard_stats {
+	uint64_t reject_alloc_fail, reject_kmemcache_fail, reject_compress_fail,
+		reject_compress_poor, duplicate_entry, written_back_pages,
+		stored_pages, same_filled_pages, on_disk, orig_data_size,
+		compr_data_size, huge_pages, stores, loads, invalidates,
+		load_misses, load_errors;
+};
+
+struct shard {
+	struct zbud_lock lock;
+	struct zbud_idmap index;             /* key -> struct zswap_entry * */
+	struct zpool *pool;
+	struct zswap_entry *newest, *oldest;
+	struct shard_stats st;
+} __attribute__((aligned(64)));
+
+/*
+ * What one thread needs to compress or decompress a page: the compressor's
+ * context and a page of room.  Taken from the store's stack of idle ones for
+ * one call, so that pages are compressed and decompressed outside the shard
+ * locks and threads on the same shard wait only for the bookkeeping.
+ */
+struct zswap_ctx {
+	void *comp;
+	struct zswap_ctx *next;         /* on the idle stack */
+	unsigned char buf[ZSWAP_PAGE_SIZE];
+};
+
+struct backing {
+	struct zbud_lock lock;
+	int fd;
+	char *path;
+	uint64_t *free_slots;           /* a stack */
+	uint64_t nfree, cap_free;
+	uint64_t next_slot;             /* slots [next_slot, ...) never used */
+};
+
+struct zswap {
+	const struct zswap_compressor *comp;
+	int level;
+	struct zbud_lock ctx_lock;
+	struct zswap_ctx *idle;         /* contexts not in use */
+	unsigned int flags;
+	unsigned int nshards;
+	uint64_t limit;                 /* pool bytes; 0: none */
+	uint64_t accept_bytes;          /* below this, stores are accepted again */
+	struct backing *backing;        /* NULL: no writeback */
+	atomic_uint_fast64_t pool_bytes; /* the pools and raw pages */
+	atomic_uint_fast64_t mem_used, mem_used_max;
+	atomic_uint_fast64_t seq;
+	atomic_bool reached_full;
+	atomic_uint_fast64_t pool_limit_hit, reject_reclaim_fail;
+	struct shard *shards;
+};
+
+/* ---- zswap_writeback.c ---- */
+
+int zswap_backing_open(struct zswap *zs, const char *path);
+void zswap_backing_close(struct zswap *zs);
+/* Move @e (IN_POOL or IN_RAW, under its shard's lock) to the file. */
+int zswap_backing_write(struct zswap *zs, struct shard *sh, struct zswap_entry *e);
+/* Read @e (ON_DISK) into @page, checked; -EIO when damaged. */
+int zswap_backing_read(struct zswap *zs, const struct zswap_entry *e, void *page);
+void zswap_backing_release(struct zswap *zs, uint64_t slot);
+/* Write back the globally oldest entry; 0, -ENOENT (nothing left), -EIO. */
+int zswap_writeback_oldest(struct zswap *zs);
+
+/* ---- zswap.c, for the writeback ---- */
+
+/* Drop @e from its shard's memory (pool, raw copy, LRU); not the index. */
+void zswap_entry_release_memory(struct zswap *zs, struct shard *sh, struct zswap_entry *e);
+/* Decompress or copy @e (IN_POOL or IN_RAW) into @page. */
+int zswap_entry_read_memory(struct zswap *zs, struct shard *sh, const struct zswap_entry *e,
+		      void *page);
+/* A context for one call, or NULL when out of memory; and give it back. */
+struct zswap_ctx *zswap_ctx_get(struct zswap *zs);
+void zswap_ctx_put(struct zswap *zs, struct zswap_ctx *c);
+void zswap_mem_add(struct zswap *zs, int64_t bytes);
+
+#endif /* ZBUD_ZSWAP_INTERNAL_H */
