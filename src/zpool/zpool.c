@@ -13,6 +13,7 @@ static const struct zpool_driver *const drivers[] = {
 	&zpool_zbud_driver,
 	&zpool_z3fold_driver,
 	&zpool_zsmalloc_driver,
+	&zpool_zblock_driver,
 };
 
 #define NDRIVERS (sizeof(drivers) / sizeof(drivers[0]))

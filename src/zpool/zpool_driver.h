@@ -37,5 +37,6 @@ int zpool_evict(struct zpool *zpool, unsigned long handle);
 extern const struct zpool_driver zpool_zbud_driver;
 extern const struct zpool_driver zpool_z3fold_driver;
 extern const struct zpool_driver zpool_zsmalloc_driver;
+extern const struct zpool_driver zpool_zblock_driver;
 
 #endif /* ZBUD_ZPOOL_DRIVER_H */
