@@ -46,6 +46,7 @@ static const struct allocator allocators[] = {
 	{ "zbud", NULL, NULL },         /* direct: zbud.h */
 	{ "z3fold", NULL, NULL },       /* the other drivers through zpool.h */
 	{ "zsmalloc", NULL, NULL },
+	{ "zblock", NULL, NULL },
 	{ "glibc", NULL, NULL },
 	{ "mimalloc", "libmimalloc.so.2", "mi_malloc" },
 	{ "jemalloc", "libjemalloc.so.2", "mallctl" },
