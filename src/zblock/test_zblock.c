@@ -414,6 +414,33 @@ static void test_fixed_buffer(void **state)
 	free(buf);
 }
 
+/* Sources too small for a page, or for a type's block: refused, cleanly. */
+static void test_tiny_sources(void **state)
+{
+	char buf[4096 + 100];
+	struct zbud_source_config none = { .buffer = buf, .buffer_size = 4000 };
+	struct zbud_source_config five = { .max_pages = 5 };
+	struct zblock_pool *pool;
+	unsigned long h[5];
+
+	(void)state;
+	errno = 0;
+	assert_null(zblock_create_pool(&none));
+	assert_int_equal(errno, EINVAL);
+	pool = zblock_create_pool(&five);
+	assert_non_null(pool);
+	assert_int_equal(zblock_alloc(pool, 1050, &h[0]), -ENOMEM); /* 8-page blocks */
+	assert_int_equal(zblock_alloc(pool, 2700, &h[0]), 0);     /* 2 pages */
+	assert_int_equal(zblock_alloc(pool, 2700, &h[1]), 0);
+	assert_int_equal(zblock_alloc(pool, 2700, &h[2]), 0);
+	assert_int_equal(zblock_alloc(pool, 2700, &h[3]), 0);
+	assert_int_equal(zblock_alloc(pool, 4096, &h[4]), 0);     /* the fifth page */
+	assert_int_equal(zblock_alloc(pool, 10, &h[4]), -ENOMEM);
+	assert_int_equal(zblock_get_total_pages(pool), 5);
+	check_ok(pool);
+	zblock_destroy_pool(pool);
+}
+
 /* ---- Density ---- */
 
 static unsigned *load_sizes(size_t *n)
@@ -924,6 +951,7 @@ int main(void)
 		cmocka_unit_test(test_empty_pool_holds_nothing),
 		cmocka_unit_test(test_runs_reused_and_released),
 		cmocka_unit_test(test_fixed_buffer),
+		cmocka_unit_test(test_tiny_sources),
 		cmocka_unit_test(test_density),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_every_page_allocation_fails_once),
