@@ -212,6 +212,23 @@ static void test_load_invalidate_exclusive(void **state)
 	zswap_destroy(zs);
 }
 
+/* A fresh store's counters are all zero: zswap_get_stats() fills every
+ * field, none left as the caller's bytes. */
+static void test_stats_every_field(void **state)
+{
+	struct zswap *zs = create(NULL);
+	struct zswap_stats st;
+	uint64_t words[sizeof(st) / sizeof(uint64_t)];
+
+	(void)state;
+	memset(&st, 0xa5, sizeof(st));
+	zswap_get_stats(zs, &st);
+	memcpy(words, &st, sizeof(st));
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		assert_int_equal(words[i], 0);
+	zswap_destroy(zs);
+}
+
 /* The counters add up. */
 static void test_stats(void **state)
 {
@@ -396,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_incompressible),
 		cmocka_unit_test(test_duplicate),
 		cmocka_unit_test(test_load_invalidate_exclusive),
+		cmocka_unit_test(test_stats_every_field),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_limit_hysteresis),
 		cmocka_unit_test(test_writeback),

@@ -53,17 +53,17 @@ static void fill_words(void *page, unsigned long value)
 
 void zswap_mem_add(struct zswap *zs, int64_t bytes)
 {
-	uint64_t now = atomic_fetch_add(&zs->mem_used, (uint64_t)bytes) + (uint64_t)bytes;
-	uint64_t max = atomic_load(&zs->mem_used_max);
+	uint64_t now = atomic_fetch_add(&zs->stat[STAT_MEM_USED], (uint64_t)bytes) + (uint64_t)bytes;
+	uint64_t max = atomic_load(&zs->stat[STAT_MEM_USED_MAX]);
 
-	while (now > max && !atomic_compare_exchange_weak(&zs->mem_used_max, &max, now))
+	while (now > max && !atomic_compare_exchange_weak(&zs->stat[STAT_MEM_USED_MAX], &max, now))
 		;
 }
 
 /* Account for a change of a shard's pool (or raw pages) by @bytes. */
 static void pool_add(struct zswap *zs, int64_t bytes)
 {
-	atomic_fetch_add(&zs->pool_bytes, (uint64_t)bytes);
+	atomic_fetch_add(&zs->stat[STAT_POOL_TOTAL_SIZE], (uint64_t)bytes);
 	zswap_mem_add(zs, bytes);
 }
 
@@ -107,7 +107,7 @@ static void unstore_memory(struct zswap *zs, struct shard *sh, struct zswap_entr
 		pool_add(zs, (int64_t)zpool_get_total_size(sh->pool) - (int64_t)before);
 	} else {
 		free(e->raw);
-		sh->st.huge_pages--;
+		sh->stat[STAT_HUGE_PAGES]--;
 		pool_add(zs, -ZSWAP_PAGE_SIZE);
 	}
 }
@@ -115,9 +115,9 @@ static void unstore_memory(struct zswap *zs, struct shard *sh, struct zswap_entr
 void zswap_entry_release_memory(struct zswap *zs, struct shard *sh, struct zswap_entry *e)
 {
 	lru_del(sh, e);
-	sh->st.stored_pages--;
-	sh->st.orig_data_size -= ZSWAP_PAGE_SIZE;
-	sh->st.compr_data_size -= e->length; /* ZSWAP_PAGE_SIZE for a raw page */
+	sh->stat[STAT_STORED_PAGES]--;
+	sh->stat[STAT_ORIG_DATA_SIZE] -= ZSWAP_PAGE_SIZE;
+	sh->stat[STAT_COMPR_DATA_SIZE] -= e->length; /* ZSWAP_PAGE_SIZE for a raw page */
 	unstore_memory(zs, sh, e);
 }
 
@@ -130,10 +130,10 @@ static void drop(struct zswap *zs, struct shard *sh, struct zswap_entry *e)
 	if (e->kind == IN_POOL || e->kind == IN_RAW) {
 		zswap_entry_release_memory(zs, sh, e);
 	} else if (e->kind == SAME_FILLED) {
-		sh->st.same_filled_pages--;
+		sh->stat[STAT_SAME_FILLED_PAGES]--;
 	} else {
 		zswap_backing_release(zs, e->disk.slot);
-		sh->st.on_disk--;
+		sh->stat[STAT_ON_DISK]--;
 	}
 	zswap_mem_add(zs, (int64_t)zbud_idmap_bytes(&sh->index) - (int64_t)index_before -
 		(int64_t)sizeof(*e));
@@ -214,16 +214,16 @@ static int make_room(struct zswap *zs)
 {
 	if (!zs->limit)
 		return 0;
-	if (atomic_load(&zs->pool_bytes) > zs->limit) {
-		atomic_fetch_add(&zs->pool_limit_hit, 1);
+	if (atomic_load(&zs->stat[STAT_POOL_TOTAL_SIZE]) > zs->limit) {
+		atomic_fetch_add(&zs->stat[STAT_POOL_LIMIT_HIT], 1);
 		atomic_store(&zs->reached_full, true);
 	} else if (!atomic_load(&zs->reached_full)) {
 		return 0;
 	}
-	while (atomic_load(&zs->pool_bytes) >= zs->accept_bytes) {
+	while (atomic_load(&zs->stat[STAT_POOL_TOTAL_SIZE]) >= zs->accept_bytes) {
 		if (!zs->backing || zswap_writeback_oldest(zs)) {
 			if (zs->backing)
-				atomic_fetch_add(&zs->reject_reclaim_fail, 1);
+				atomic_fetch_add(&zs->stat[STAT_REJECT_RECLAIM_FAIL], 1);
 			return -ENOMEM;
 		}
 	}
@@ -240,17 +240,17 @@ static int store_memory(struct zswap *zs, struct shard *sh, const void *page,
 	int err = -ENOSPC;
 
 	if (!c->ctx) {
-		sh->st.reject_kmemcache_fail++;
+		sh->stat[STAT_REJECT_KMEMCACHE_FAIL]++;
 		return -ENOMEM;
 	}
 	if (len < 0) {
-		sh->st.reject_compress_fail++;
+		sh->stat[STAT_REJECT_COMPRESS_FAIL]++;
 		return -EIO;
 	}
 	if (len > 0)
 		err = zpool_malloc(sh->pool, (size_t)len, &e->handle);
 	if (err == -ENOMEM) {
-		sh->st.reject_alloc_fail++;
+		sh->stat[STAT_REJECT_ALLOC_FAIL]++;
 		return err;
 	}
 	if (!err) {
@@ -263,18 +263,18 @@ static int store_memory(struct zswap *zs, struct shard *sh, const void *page,
 	}
 	/* It does not compress into the pool's largest object. */
 	if (!(zs->flags & ZSWAP_STORE_INCOMPRESSIBLE)) {
-		sh->st.reject_compress_poor++;
+		sh->stat[STAT_REJECT_COMPRESS_POOR]++;
 		return -ENOSPC;
 	}
 	e->raw = zbud_fault_hit(ZBUD_FAULT_META) ? NULL : malloc(ZSWAP_PAGE_SIZE);
 	if (!e->raw) {
-		sh->st.reject_kmemcache_fail++;
+		sh->stat[STAT_REJECT_KMEMCACHE_FAIL]++;
 		return -ENOMEM;
 	}
 	memcpy(e->raw, page, ZSWAP_PAGE_SIZE);
 	e->kind = IN_RAW;
 	e->length = ZSWAP_PAGE_SIZE;
-	sh->st.huge_pages++;
+	sh->stat[STAT_HUGE_PAGES]++;
 	pool_add(zs, ZSWAP_PAGE_SIZE);
 	return 0;
 }
@@ -287,7 +287,7 @@ static int store_locked(struct zswap *zs, struct shard *sh, uint64_t key, const 
 	int err;
 
 	if (!e) {
-		sh->st.reject_kmemcache_fail++;
+		sh->stat[STAT_REJECT_KMEMCACHE_FAIL]++;
 		return -ENOMEM;
 	}
 	e->key = key;
@@ -305,19 +305,19 @@ static int store_locked(struct zswap *zs, struct shard *sh, uint64_t key, const 
 		if (!same)
 			unstore_memory(zs, sh, e);
 		free(e);
-		sh->st.reject_kmemcache_fail++;
+		sh->stat[STAT_REJECT_KMEMCACHE_FAIL]++;
 		return -ENOMEM;
 	}
 	zswap_mem_add(zs, (int64_t)zbud_idmap_bytes(&sh->index) - (int64_t)index_before + (int64_t)sizeof(*e));
 	if (same) {
-		sh->st.same_filled_pages++;
+		sh->stat[STAT_SAME_FILLED_PAGES]++;
 		return 0;
 	}
 	e->seq = atomic_fetch_add(&zs->seq, 1);
 	lru_add(sh, e);
-	sh->st.stored_pages++;
-	sh->st.orig_data_size += ZSWAP_PAGE_SIZE;
-	sh->st.compr_data_size += e->length;
+	sh->stat[STAT_STORED_PAGES]++;
+	sh->stat[STAT_ORIG_DATA_SIZE] += ZSWAP_PAGE_SIZE;
+	sh->stat[STAT_COMPR_DATA_SIZE] += e->length;
 	return 0;
 }
 
@@ -335,10 +335,10 @@ int zswap_store(struct zswap *zs, uint64_t key, const void *page)
 	if (allowed && !same && !err)
 		c = compress_page(zs, page); /* the slow part: outside the lock */
 	zbud_lock_take(&sh->lock);
-	sh->st.stores++;
+	sh->stat[STAT_STORES]++;
 	old = find(sh, key);
 	if (old) {
-		sh->st.duplicate_entry++;
+		sh->stat[STAT_DUPLICATE_ENTRY]++;
 		drop(zs, sh, old);
 	}
 	if (!allowed)
@@ -370,10 +370,10 @@ int zswap_load(struct zswap *zs, uint64_t key, void *page)
 	int err = 0;
 
 	zbud_lock_take(&sh->lock);
-	sh->st.loads++;
+	sh->stat[STAT_LOADS]++;
 	e = find(sh, key);
 	if (!e) {
-		sh->st.load_misses++;
+		sh->stat[STAT_LOAD_MISSES]++;
 		err = -ENOENT;
 	} else if (e->kind == SAME_FILLED) {
 		fill_words(page, e->value);
@@ -389,7 +389,7 @@ int zswap_load(struct zswap *zs, uint64_t key, void *page)
 		err = copy_compressed(sh, e, &c);
 	}
 	if (err && err != -ENOENT)
-		sh->st.load_errors++;
+		sh->stat[STAT_LOAD_ERRORS]++;
 	else if (!err && (zs->flags & ZSWAP_EXCLUSIVE_LOADS))
 		drop(zs, sh, e);
 	zbud_lock_release(&sh->lock);
@@ -397,7 +397,7 @@ int zswap_load(struct zswap *zs, uint64_t key, void *page)
 					  ZSWAP_PAGE_SIZE)) {
 		err = -EIO;
 		zbud_lock_take(&sh->lock);
-		sh->st.load_errors++;
+		sh->stat[STAT_LOAD_ERRORS]++;
 		zbud_lock_release(&sh->lock);
 	}
 	if (c.ctx)
@@ -411,7 +411,7 @@ void zswap_invalidate(struct zswap *zs, uint64_t key)
 	struct zswap_entry *e;
 
 	zbud_lock_take(&sh->lock);
-	sh->st.invalidates++;
+	sh->stat[STAT_INVALIDATES]++;
 	e = find(sh, key);
 	if (e)
 		drop(zs, sh, e);

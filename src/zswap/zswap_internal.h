@@ -5,7 +5,7 @@
  *     shards[key hash % n]      each: lock, key index, zpool, compressor
  *       index: key -> entry       context, LRU of its entries
  *     backing file (optional)   slots of 4 KiB, a free-slot stack, a lock
- *     pool_bytes, mem_used      summed over shards (atomics)
+ *     stat[]                    store-wide counters (atomics)
  *
  * An entry is in one of four places: the pool (compressed), a raw page
  * (incompressible, with ZSWAP_STORE_INCOMPRESSIBLE), inline (same-filled:
@@ -49,13 +49,41 @@ struct zswap_entry {
 	};
 };
 
-/* What each shard counts, under its own lock; summed by zswap_get_stats(). */
-struct shard_stats {
-	uint64_t reject_alloc_fail, reject_kmemcache_fail, reject_compress_fail,
-		reject_compress_poor, duplicate_entry, written_back_pages,
-		stored_pages, same_filled_pages, on_disk, orig_data_size,
-		compr_data_size, huge_pages, stores, loads, invalidates,
-		load_misses, load_errors;
+/*
+ * What the store counts, one way: an array indexed by this enum, as the
+ * kernel keeps its vm events (vm_event_item) and zsmalloc its class stats.
+ * Items before ZSWAP_NR_SHARD_STATS are kept by each shard under its lock
+ * (shard.stat); the others are store-wide atomics (zswap.stat), changed
+ * where no shard lock is held.  zswap_get_stats() sums the first, reads the
+ * second, and names each in struct zswap_stats (zswap_stats.c).
+ */
+enum zswap_stat_item {
+	/* per shard, under its lock */
+	STAT_REJECT_ALLOC_FAIL,
+	STAT_REJECT_KMEMCACHE_FAIL,
+	STAT_REJECT_COMPRESS_FAIL,
+	STAT_REJECT_COMPRESS_POOR,
+	STAT_DUPLICATE_ENTRY,
+	STAT_WRITTEN_BACK_PAGES,
+	STAT_STORED_PAGES,
+	STAT_SAME_FILLED_PAGES,
+	STAT_ON_DISK,
+	STAT_ORIG_DATA_SIZE,
+	STAT_COMPR_DATA_SIZE,
+	STAT_HUGE_PAGES,
+	STAT_STORES,
+	STAT_LOADS,
+	STAT_INVALIDATES,
+	STAT_LOAD_MISSES,
+	STAT_LOAD_ERRORS,
+	ZSWAP_NR_SHARD_STATS,
+	/* store-wide, atomic */
+	STAT_POOL_LIMIT_HIT = ZSWAP_NR_SHARD_STATS,
+	STAT_REJECT_RECLAIM_FAIL,
+	STAT_POOL_TOTAL_SIZE,           /* the pools and raw pages, in bytes */
+	STAT_MEM_USED,
+	STAT_MEM_USED_MAX,
+	ZSWAP_NR_STATS
 };
 
 struct shard {
@@ -63,7 +91,7 @@ struct shard {
 	struct zbud_idmap index;             /* key -> struct zswap_entry * */
 	struct zpool *pool;
 	struct zswap_entry *newest, *oldest;
-	struct shard_stats st;
+	uint64_t stat[ZSWAP_NR_SHARD_STATS];
 } __attribute__((aligned(64)));
 
 /*
@@ -97,11 +125,10 @@ struct zswap {
 	uint64_t limit;                 /* pool bytes; 0: none */
 	uint64_t accept_bytes;          /* below this, stores are accepted again */
 	struct backing *backing;        /* NULL: no writeback */
-	atomic_uint_fast64_t pool_bytes; /* the pools and raw pages */
-	atomic_uint_fast64_t mem_used, mem_used_max;
 	atomic_uint_fast64_t seq;
 	atomic_bool reached_full;
-	atomic_uint_fast64_t pool_limit_hit, reject_reclaim_fail;
+	/* the store-wide items of enum zswap_stat_item; the others unused */
+	atomic_uint_fast64_t stat[ZSWAP_NR_STATS];
 	struct shard *shards;
 };
 

@@ -1,40 +1,61 @@
 /*
  * zswap_stats.c - the store's counters, summed over its shards
+ *
+ * Inside, a counter is an index (enum zswap_stat_item); outside, it is a
+ * named field of struct zswap_stats, which is what a C caller wants to read
+ * and what the compiler checks.  The table below is the one place that ties
+ * the two together.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "zswap_internal.h"
 
+#define FIELD(item, name) [item] = offsetof(struct zswap_stats, name)
+
+static const size_t field_of[ZSWAP_NR_STATS] = {
+	FIELD(STAT_REJECT_ALLOC_FAIL, reject_alloc_fail),
+	FIELD(STAT_REJECT_KMEMCACHE_FAIL, reject_kmemcache_fail),
+	FIELD(STAT_REJECT_COMPRESS_FAIL, reject_compress_fail),
+	FIELD(STAT_REJECT_COMPRESS_POOR, reject_compress_poor),
+	FIELD(STAT_DUPLICATE_ENTRY, duplicate_entry),
+	FIELD(STAT_WRITTEN_BACK_PAGES, written_back_pages),
+	FIELD(STAT_STORED_PAGES, stored_pages),
+	FIELD(STAT_SAME_FILLED_PAGES, same_filled_pages),
+	FIELD(STAT_ON_DISK, written_back_entries),
+	FIELD(STAT_ORIG_DATA_SIZE, orig_data_size),
+	FIELD(STAT_COMPR_DATA_SIZE, compr_data_size),
+	FIELD(STAT_HUGE_PAGES, huge_pages),
+	FIELD(STAT_STORES, stores),
+	FIELD(STAT_LOADS, loads),
+	FIELD(STAT_INVALIDATES, invalidates),
+	FIELD(STAT_LOAD_MISSES, load_misses),
+	FIELD(STAT_LOAD_ERRORS, load_errors),
+	FIELD(STAT_POOL_LIMIT_HIT, pool_limit_hit),
+	FIELD(STAT_REJECT_RECLAIM_FAIL, reject_reclaim_fail),
+	FIELD(STAT_POOL_TOTAL_SIZE, pool_total_size),
+	FIELD(STAT_MEM_USED, mem_used_total),
+	FIELD(STAT_MEM_USED_MAX, mem_used_max),
+};
+
+/* Every field of struct zswap_stats is one item, and no item is left out. */
+_Static_assert(sizeof(struct zswap_stats) == ZSWAP_NR_STATS * sizeof(uint64_t),
+	       "struct zswap_stats and enum zswap_stat_item disagree");
+
 void zswap_get_stats(struct zswap *zs, struct zswap_stats *st)
 {
-	memset(st, 0, sizeof(*st));
+	uint64_t sum[ZSWAP_NR_STATS] = { 0 };
+
 	for (unsigned int i = 0; i < zs->nshards; i++) {
 		struct shard *sh = &zs->shards[i];
-		const struct shard_stats *s = &sh->st;
 
 		zbud_lock_take(&sh->lock);
-		st->reject_alloc_fail += s->reject_alloc_fail;
-		st->reject_kmemcache_fail += s->reject_kmemcache_fail;
-		st->reject_compress_fail += s->reject_compress_fail;
-		st->reject_compress_poor += s->reject_compress_poor;
-		st->duplicate_entry += s->duplicate_entry;
-		st->written_back_pages += s->written_back_pages;
-		st->stored_pages += s->stored_pages;
-		st->same_filled_pages += s->same_filled_pages;
-		st->written_back_entries += s->on_disk;
-		st->orig_data_size += s->orig_data_size;
-		st->compr_data_size += s->compr_data_size;
-		st->huge_pages += s->huge_pages;
-		st->stores += s->stores;
-		st->loads += s->loads;
-		st->invalidates += s->invalidates;
-		st->load_misses += s->load_misses;
-		st->load_errors += s->load_errors;
+		for (int item = 0; item < ZSWAP_NR_SHARD_STATS; item++)
+			sum[item] += sh->stat[item];
 		zbud_lock_release(&sh->lock);
 	}
-	st->pool_limit_hit = atomic_load(&zs->pool_limit_hit);
-	st->reject_reclaim_fail = atomic_load(&zs->reject_reclaim_fail);
-	st->pool_total_size = atomic_load(&zs->pool_bytes);
-	st->mem_used_total = atomic_load(&zs->mem_used);
-	st->mem_used_max = atomic_load(&zs->mem_used_max);
+	for (int item = ZSWAP_NR_SHARD_STATS; item < ZSWAP_NR_STATS; item++)
+		sum[item] = atomic_load(&zs->stat[item]);
+	for (int item = 0; item < ZSWAP_NR_STATS; item++)
+		memcpy((char *)st + field_of[item], &sum[item], sizeof(sum[item]));
 }

@@ -125,8 +125,8 @@ int zswap_backing_write(struct zswap *zs, struct shard *sh, struct zswap_entry *
 	e->kind = ON_DISK;
 	e->disk.slot = slot;
 	e->disk.crc = checksum(page);
-	sh->st.written_back_pages++;
-	sh->st.on_disk++;
+	sh->stat[STAT_WRITTEN_BACK_PAGES]++;
+	sh->stat[STAT_ON_DISK]++;
 	return 0;
 }
 
