@@ -9,8 +9,8 @@
  *    often all zeros) as that one word, using no pool memory;
  *  - refuses a page that does not compress to fit the allocator's largest
  *    object (-ENOSPC, counted in reject_compress_poor): the caller keeps it.
- *    Beyond the kernel, ZSWAP_STORE_INCOMPRESSIBLE stores such pages as
- *    they are, outside the pool (huge_pages);
+ *    As Linux v6.18 can, ZSWAP_STORE_INCOMPRESSIBLE stores such pages as
+ *    they are, outside the pool (stored_incompressible_pages);
  *  - replaces the entry of a key stored again (duplicate_entry); the old
  *    bytes are gone even if storing the new ones fails;
  *  - limits the pool, with hysteresis: once the limit is hit, stores are
@@ -65,30 +65,112 @@ struct zswap_config {
 	unsigned int shards;            /* 0: a default for this machine's CPUs */
 };
 
-/* The kernel's debugfs counters, with their names, and zram's sizes. */
+/*
+ * zswap_get_stats() fills this.  Three kinds of figure, told apart by name:
+ *
+ *  - zswap's own counters, named as Linux names them (its debugfs files
+ *    /sys/kernel/debug/zswap/NAME, and zswpin/zswpout in /proc/vmstat), with
+ *    the meaning Linux v6.1 gives them unless a comment says otherwise; where
+ *    a later kernel changed or dropped one, the comment says so;
+ *  - zram's mm_stat sizes, named and meant as zram (v6.1) has them;
+ *  - libzbud's own figures, named zbud_*: no kernel has them.
+ *
+ * "Events" count since zswap_create(); the others are levels, now.  Where
+ * the store works differently from the kernel (writeback is synchronous: a
+ * store at the limit writes back and then stores, where v6.1 refuses it and
+ * writes back later; a written-back page stays under its key, in the
+ * backing file), the counts follow the store and the comment says how.
+ */
 struct zswap_stats {
-	uint64_t pool_limit_hit;        /* stores that found the pool at its limit */
-	uint64_t reject_reclaim_fail;   /* ... and could not write back enough */
-	uint64_t reject_alloc_fail;     /* the pool had no memory */
-	uint64_t reject_kmemcache_fail; /* no memory for an entry */
-	uint64_t reject_compress_fail;  /* the compressor failed */
-	uint64_t reject_compress_poor;  /* the page did not compress enough */
+	/* ---- zswap's counters (Linux v6.1 unless said) ---- */
+
+	/* Event: stores that found the pool over its limit.  v6.1 checks every
+	 * store, same-filled ones too; the store checks only those that need
+	 * pool memory, and keeps a same-filled page at the limit. */
+	uint64_t pool_limit_hit;
+	/* Event: v6.1 counts a failed attempt of the shrink worker (started by
+	 * a store at the limit) to write back a page.  Here: stores refused
+	 * because writing back could not bring the pool under the accept
+	 * threshold (a write failed, or nothing was left to write).  Without a
+	 * backing file nothing is written back and nothing counted. */
+	uint64_t reject_reclaim_fail;
+	/* Event: stores refused because the allocator had no memory; also, as
+	 * since v6.10 (a failed xarray store), because the key index could not
+	 * grow; and a raw page (ZSWAP_STORE_INCOMPRESSIBLE) not allocated. */
+	uint64_t reject_alloc_fail;
+	/* Event: stores refused because an entry could not be allocated; here
+	 * also a compression context (the kernel's are made in advance). */
+	uint64_t reject_kmemcache_fail;
+	/* Event: stores refused because the compressor failed (an error, not
+	 * a poor ratio).  Added in Linux v6.7: v6.1 refused such stores without
+	 * counting them.  With ZSWAP_STORE_INCOMPRESSIBLE the page is kept raw
+	 * instead and not counted, as v6.18 does. */
+	uint64_t reject_compress_fail;
+	/* Event: stores refused because the page did not compress into the
+	 * allocator's largest object (zpool_malloc() -ENOSPC), or not below a
+	 * page.  With ZSWAP_STORE_INCOMPRESSIBLE such a page is kept raw
+	 * instead and not counted, as v6.18 does. */
+	uint64_t reject_compress_poor;
+	/* Event: decompressions that failed, on a load (which then gives -EIO)
+	 * or a writeback.  Added in Linux v6.15; v6.1 crashed (BUG_ON). */
+	uint64_t decompress_fail;
+	/* Event: pages written to the backing file, by a store at the limit or
+	 * by zswap_shrink() (v6.1: written back to the swap device). */
 	uint64_t written_back_pages;
+	/* Event: stores of a key already stored; its entry is dropped first.
+	 * Counted at the start of every such store, whatever then becomes of
+	 * it, as v6.6 to v6.8 count it; v6.1 counted only the stores that
+	 * succeeded, and kept the old entry when one failed.  Linux v6.9
+	 * dropped this counter. */
 	uint64_t duplicate_entry;
-	uint64_t pool_total_size;       /* bytes the pool (and raw pages) hold */
-	uint64_t stored_pages;          /* entries, same-filled and written back excluded */
+	/* Bytes the pools take (the allocators' 4 KiB pages) and, here, the
+	 * raw pages; same-filled entries and written-back pages take none. */
+	uint64_t pool_total_size;
+	/* Entries stored in memory: compressed, raw and same-filled ones (v6.1
+	 * counts same-filled entries too).  Not written-back pages: they are in
+	 * the backing file, as the kernel's are on the swap device.  Since
+	 * v6.12 the kernel keeps no same-filled entries, so it counts only
+	 * compressed (and, since v6.18, incompressible) pages. */
+	uint64_t stored_pages;
+	/* Entries kept as one repeated machine word.  From v6.10 the kernel
+	 * keeps only zero-filled pages so; since v6.12 none (swap itself keeps
+	 * zero pages), and this counter is gone. */
 	uint64_t same_filled_pages;
-	uint64_t written_back_entries;  /* entries now in the backing file */
-	/* as zram's mm_stat */
-	uint64_t orig_data_size;        /* bytes of the pages stored in memory */
-	uint64_t compr_data_size;       /* their compressed bytes */
-	uint64_t mem_used_total;        /* pool + raw pages + entries and index */
+	/* Pages kept as they are, a page each, because they did not compress
+	 * (ZSWAP_STORE_INCOMPRESSIBLE).  Added in Linux v6.18, whose zswap
+	 * stores such pages; v6.1 refused them.  zram calls them huge_pages. */
+	uint64_t stored_incompressible_pages;
+	/* Event (/proc/vmstat): stores that succeeded, same-filled ones too. */
+	uint64_t zswpout;
+	/* Event (/proc/vmstat): loads that succeeded from memory.  A load from
+	 * the backing file is not one, as a read from swap is not. */
+	uint64_t zswpin;
+
+	/* ---- zram's mm_stat (v6.1) ---- */
+
+	/* Bytes of the pages stored in memory, uncompressed (stored_pages *
+	 * 4096: same-filled pages count, written-back pages do not). */
+	uint64_t orig_data_size;
+	/* Their compressed bytes: a raw page counts 4096, a same-filled 0. */
+	uint64_t compr_data_size;
+	/* Memory the pool takes: the same figure as pool_total_size. */
+	uint64_t mem_used_total;
+	/* The most mem_used_total has been. */
 	uint64_t mem_used_max;
-	uint64_t huge_pages;            /* incompressible pages kept raw */
-	/* calls */
-	uint64_t stores, loads, invalidates;
-	uint64_t load_misses;           /* loads of absent keys */
-	uint64_t load_errors;           /* loads that failed with -EIO */
+
+	/* ---- libzbud's own ---- */
+
+	/* Entries whose page is in the backing file now. */
+	uint64_t zbud_backing_pages;
+	/* All the memory the store takes for pages: the pool, raw pages, the
+	 * entries and the key index (not compression contexts); and its peak. */
+	uint64_t zbud_mem_used_total;
+	uint64_t zbud_mem_used_max;
+	/* Events: calls, whatever their outcome. */
+	uint64_t zbud_stores, zbud_loads, zbud_invalidates;
+	/* Events: loads that gave -ENOENT, and -EIO (a damaged backing file
+	 * slot, or a failed decompression). */
+	uint64_t zbud_load_misses, zbud_load_errors;
 };
 
 /*

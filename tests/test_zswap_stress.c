@@ -132,7 +132,7 @@ static void test_threads(void **state)
 	zswap_get_stats(w[0].zs, &st);
 	assert_true(st.written_back_pages > 0);
 	print_message("%llu stores, %llu loads, %llu written back\n",
-		      (unsigned long long)st.stores, (unsigned long long)st.loads,
+		      (unsigned long long)st.zbud_stores, (unsigned long long)st.zbud_loads,
 		      (unsigned long long)st.written_back_pages);
 	zswap_destroy(w[0].zs);
 }

@@ -127,9 +127,38 @@ static void test_every_fault(void **state)
 	}
 }
 
+/* A compressor that fails refuses the store (reject_compress_fail, as Linux
+ * v6.7 counts it), or, with ZSWAP_STORE_INCOMPRESSIBLE, keeps the page raw
+ * (stored_incompressible_pages, as v6.18 does). */
+static void test_compress_fail_counts(void **state)
+{
+	const struct zswap_config raw = { .flags = ZSWAP_STORE_INCOMPRESSIBLE, .shards = 1 };
+	unsigned char page[PAGE], got[PAGE];
+	struct zswap_stats st;
+	struct zswap *zs;
+
+	(void)state;
+	mixed_page(page, 7);
+	for (int keep_raw = 0; keep_raw < 2; keep_raw++) {
+		zs = zswap_create(keep_raw ? &raw : NULL);
+		assert_non_null(zs);
+		zbud_fault_arm(ZBUD_FAULT_COMPRESS, 1);
+		assert_int_equal(zswap_store(zs, 1, page), keep_raw ? 0 : -EIO);
+		zbud_fault_arm(ZBUD_FAULT_COMPRESS, 0);
+		zswap_get_stats(zs, &st);
+		assert_int_equal(st.reject_compress_fail, keep_raw ? 0 : 1);
+		assert_int_equal(st.stored_incompressible_pages, keep_raw ? 1 : 0);
+		assert_int_equal(st.stored_pages, keep_raw ? 1 : 0);
+		assert_int_equal(zswap_load(zs, 1, got), keep_raw ? 0 : -ENOENT);
+		assert_true(!keep_raw || !memcmp(page, got, PAGE));
+		zswap_destroy(zs);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_compress_fail_counts),
 		cmocka_unit_test(test_every_fault),
 	};
 

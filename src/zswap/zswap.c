@@ -51,19 +51,26 @@ static void fill_words(void *page, unsigned long value)
 		w[i] = value;
 }
 
+/* Add @bytes to the level @item, and raise its peak @max to it. */
+static void level_add(struct zswap *zs, enum zswap_stat_item item, enum zswap_stat_item max,
+		      int64_t bytes)
+{
+	uint64_t now = atomic_fetch_add(&zs->stat[item], (uint64_t)bytes) + (uint64_t)bytes;
+	uint64_t peak = atomic_load(&zs->stat[max]);
+
+	while (now > peak && !atomic_compare_exchange_weak(&zs->stat[max], &peak, now))
+		;
+}
+
 void zswap_mem_add(struct zswap *zs, int64_t bytes)
 {
-	uint64_t now = atomic_fetch_add(&zs->stat[STAT_MEM_USED], (uint64_t)bytes) + (uint64_t)bytes;
-	uint64_t max = atomic_load(&zs->stat[STAT_MEM_USED_MAX]);
-
-	while (now > max && !atomic_compare_exchange_weak(&zs->stat[STAT_MEM_USED_MAX], &max, now))
-		;
+	level_add(zs, STAT_ZBUD_MEM_USED, STAT_ZBUD_MEM_USED_MAX, bytes);
 }
 
 /* Account for a change of a shard's pool (or raw pages) by @bytes. */
 static void pool_add(struct zswap *zs, int64_t bytes)
 {
-	atomic_fetch_add(&zs->stat[STAT_POOL_TOTAL_SIZE], (uint64_t)bytes);
+	level_add(zs, STAT_POOL_TOTAL_SIZE, STAT_MEM_USED_MAX, bytes);
 	zswap_mem_add(zs, bytes);
 }
 
@@ -107,7 +114,7 @@ static void unstore_memory(struct zswap *zs, struct shard *sh, struct zswap_entr
 		pool_add(zs, (int64_t)zpool_get_total_size(sh->pool) - (int64_t)before);
 	} else {
 		free(e->raw);
-		sh->stat[STAT_HUGE_PAGES]--;
+		sh->stat[STAT_STORED_INCOMPRESSIBLE_PAGES]--;
 		pool_add(zs, -ZSWAP_PAGE_SIZE);
 	}
 }
@@ -131,9 +138,11 @@ static void drop(struct zswap *zs, struct shard *sh, struct zswap_entry *e)
 		zswap_entry_release_memory(zs, sh, e);
 	} else if (e->kind == SAME_FILLED) {
 		sh->stat[STAT_SAME_FILLED_PAGES]--;
+		sh->stat[STAT_STORED_PAGES]--;
+		sh->stat[STAT_ORIG_DATA_SIZE] -= ZSWAP_PAGE_SIZE;
 	} else {
 		zswap_backing_release(zs, e->disk.slot);
-		sh->stat[STAT_ON_DISK]--;
+		sh->stat[STAT_BACKING_PAGES]--;
 	}
 	zswap_mem_add(zs, (int64_t)zbud_idmap_bytes(&sh->index) - (int64_t)index_before -
 		(int64_t)sizeof(*e));
@@ -157,6 +166,8 @@ int zswap_entry_read_memory(struct zswap *zs, struct shard *sh, const struct zsw
 				   e->length, page, ZSWAP_PAGE_SIZE);
 	zpool_unmap_handle(sh->pool, e->handle);
 	zswap_ctx_put(zs, c);
+	if (err)
+		sh->stat[STAT_DECOMPRESS_FAIL]++;
 	return err;
 }
 
@@ -231,28 +242,36 @@ static int make_room(struct zswap *zs)
 	return 0;
 }
 
+/* Keep @page as it is, outside the pool (ZSWAP_STORE_INCOMPRESSIBLE). */
+static int store_raw(struct zswap *zs, struct shard *sh, const void *page,
+		     struct zswap_entry *e)
+{
+	e->raw = zbud_fault_hit(ZBUD_FAULT_META) ? NULL : malloc(ZSWAP_PAGE_SIZE);
+	if (!e->raw) {
+		sh->stat[STAT_REJECT_ALLOC_FAIL]++;
+		return -ENOMEM;
+	}
+	memcpy(e->raw, page, ZSWAP_PAGE_SIZE);
+	e->kind = IN_RAW;
+	e->length = ZSWAP_PAGE_SIZE;
+	sh->stat[STAT_STORED_INCOMPRESSIBLE_PAGES]++;
+	pool_add(zs, ZSWAP_PAGE_SIZE);
+	return 0;
+}
+
 /* Put the compressed page into the shard's pool, or keep it raw; fills @e. */
 static int store_memory(struct zswap *zs, struct shard *sh, const void *page,
 			const struct compressed *c, struct zswap_entry *e)
 {
 	uint64_t before = zpool_get_total_size(sh->pool);
 	long len = c->len;
-	int err = -ENOSPC;
+	int err;
 
 	if (!c->ctx) {
 		sh->stat[STAT_REJECT_KMEMCACHE_FAIL]++;
 		return -ENOMEM;
 	}
-	if (len < 0) {
-		sh->stat[STAT_REJECT_COMPRESS_FAIL]++;
-		return -EIO;
-	}
-	if (len > 0)
-		err = zpool_malloc(sh->pool, (size_t)len, &e->handle);
-	if (err == -ENOMEM) {
-		sh->stat[STAT_REJECT_ALLOC_FAIL]++;
-		return err;
-	}
+	err = len > 0 ? zpool_malloc(sh->pool, (size_t)len, &e->handle) : len ? -EIO : -ENOSPC;
 	if (!err) {
 		memcpy(zpool_map_handle(sh->pool, e->handle, ZPOOL_MM_WO), c->ctx->buf, (size_t)len);
 		zpool_unmap_handle(sh->pool, e->handle);
@@ -261,22 +280,17 @@ static int store_memory(struct zswap *zs, struct shard *sh, const void *page,
 		pool_add(zs, (int64_t)zpool_get_total_size(sh->pool) - (int64_t)before);
 		return 0;
 	}
-	/* It does not compress into the pool's largest object. */
-	if (!(zs->flags & ZSWAP_STORE_INCOMPRESSIBLE)) {
-		sh->stat[STAT_REJECT_COMPRESS_POOR]++;
-		return -ENOSPC;
+	if (err == -ENOMEM) {
+		sh->stat[STAT_REJECT_ALLOC_FAIL]++;
+		return err;
 	}
-	e->raw = zbud_fault_hit(ZBUD_FAULT_META) ? NULL : malloc(ZSWAP_PAGE_SIZE);
-	if (!e->raw) {
-		sh->stat[STAT_REJECT_KMEMCACHE_FAIL]++;
-		return -ENOMEM;
-	}
-	memcpy(e->raw, page, ZSWAP_PAGE_SIZE);
-	e->kind = IN_RAW;
-	e->length = ZSWAP_PAGE_SIZE;
-	sh->stat[STAT_HUGE_PAGES]++;
-	pool_add(zs, ZSWAP_PAGE_SIZE);
-	return 0;
+	/* The compressor failed (-EIO), or the page does not compress into the
+	 * pool's largest object (-ENOSPC): kept as it is, as v6.18 does, if
+	 * asked. */
+	if (zs->flags & ZSWAP_STORE_INCOMPRESSIBLE)
+		return store_raw(zs, sh, page, e);
+	sh->stat[err == -EIO ? STAT_REJECT_COMPRESS_FAIL : STAT_REJECT_COMPRESS_POOR]++;
+	return err;
 }
 
 static int store_locked(struct zswap *zs, struct shard *sh, uint64_t key, const void *page,
@@ -302,21 +316,23 @@ static int store_locked(struct zswap *zs, struct shard *sh, uint64_t key, const 
 		}
 	}
 	if (zbud_idmap_put(&sh->index, key, (uintptr_t)e)) {
+		/* as since v6.10, where a failed xarray store counts so */
 		if (!same)
 			unstore_memory(zs, sh, e);
 		free(e);
-		sh->stat[STAT_REJECT_KMEMCACHE_FAIL]++;
+		sh->stat[STAT_REJECT_ALLOC_FAIL]++;
 		return -ENOMEM;
 	}
 	zswap_mem_add(zs, (int64_t)zbud_idmap_bytes(&sh->index) - (int64_t)index_before + (int64_t)sizeof(*e));
+	sh->stat[STAT_STORED_PAGES]++;
+	sh->stat[STAT_ORIG_DATA_SIZE] += ZSWAP_PAGE_SIZE;
+	sh->stat[STAT_ZSWPOUT]++;
 	if (same) {
 		sh->stat[STAT_SAME_FILLED_PAGES]++;
 		return 0;
 	}
 	e->seq = atomic_fetch_add(&zs->seq, 1);
 	lru_add(sh, e);
-	sh->stat[STAT_STORED_PAGES]++;
-	sh->stat[STAT_ORIG_DATA_SIZE] += ZSWAP_PAGE_SIZE;
 	sh->stat[STAT_COMPR_DATA_SIZE] += e->length;
 	return 0;
 }
@@ -390,13 +406,19 @@ int zswap_load(struct zswap *zs, uint64_t key, void *page)
 	}
 	if (err && err != -ENOENT)
 		sh->stat[STAT_LOAD_ERRORS]++;
-	else if (!err && (zs->flags & ZSWAP_EXCLUSIVE_LOADS))
+	/* A decompression yet to come is taken to succeed, and undone below if
+	 * not: one lock, not two, on the common path. */
+	if (!err && e->kind != ON_DISK)
+		sh->stat[STAT_ZSWPIN]++;
+	if (!err && (zs->flags & ZSWAP_EXCLUSIVE_LOADS))
 		drop(zs, sh, e);
 	zbud_lock_release(&sh->lock);
 	if (c.len && zs->comp->decompress(c.ctx->comp, c.ctx->buf, (size_t)c.len, page,
 					  ZSWAP_PAGE_SIZE)) {
 		err = -EIO;
 		zbud_lock_take(&sh->lock);
+		sh->stat[STAT_ZSWPIN]--;
+		sh->stat[STAT_DECOMPRESS_FAIL]++;
 		sh->stat[STAT_LOAD_ERRORS]++;
 		zbud_lock_release(&sh->lock);
 	}

@@ -18,24 +18,29 @@ static const size_t field_of[ZSWAP_NR_STATS] = {
 	FIELD(STAT_REJECT_KMEMCACHE_FAIL, reject_kmemcache_fail),
 	FIELD(STAT_REJECT_COMPRESS_FAIL, reject_compress_fail),
 	FIELD(STAT_REJECT_COMPRESS_POOR, reject_compress_poor),
-	FIELD(STAT_DUPLICATE_ENTRY, duplicate_entry),
+	FIELD(STAT_DECOMPRESS_FAIL, decompress_fail),
 	FIELD(STAT_WRITTEN_BACK_PAGES, written_back_pages),
+	FIELD(STAT_DUPLICATE_ENTRY, duplicate_entry),
 	FIELD(STAT_STORED_PAGES, stored_pages),
 	FIELD(STAT_SAME_FILLED_PAGES, same_filled_pages),
-	FIELD(STAT_ON_DISK, written_back_entries),
+	FIELD(STAT_STORED_INCOMPRESSIBLE_PAGES, stored_incompressible_pages),
+	FIELD(STAT_ZSWPOUT, zswpout),
+	FIELD(STAT_ZSWPIN, zswpin),
 	FIELD(STAT_ORIG_DATA_SIZE, orig_data_size),
 	FIELD(STAT_COMPR_DATA_SIZE, compr_data_size),
-	FIELD(STAT_HUGE_PAGES, huge_pages),
-	FIELD(STAT_STORES, stores),
-	FIELD(STAT_LOADS, loads),
-	FIELD(STAT_INVALIDATES, invalidates),
-	FIELD(STAT_LOAD_MISSES, load_misses),
-	FIELD(STAT_LOAD_ERRORS, load_errors),
+	FIELD(STAT_BACKING_PAGES, zbud_backing_pages),
+	FIELD(STAT_STORES, zbud_stores),
+	FIELD(STAT_LOADS, zbud_loads),
+	FIELD(STAT_INVALIDATES, zbud_invalidates),
+	FIELD(STAT_LOAD_MISSES, zbud_load_misses),
+	FIELD(STAT_LOAD_ERRORS, zbud_load_errors),
 	FIELD(STAT_POOL_LIMIT_HIT, pool_limit_hit),
 	FIELD(STAT_REJECT_RECLAIM_FAIL, reject_reclaim_fail),
 	FIELD(STAT_POOL_TOTAL_SIZE, pool_total_size),
-	FIELD(STAT_MEM_USED, mem_used_total),
+	FIELD(STAT_MEM_USED_TOTAL, mem_used_total),
 	FIELD(STAT_MEM_USED_MAX, mem_used_max),
+	FIELD(STAT_ZBUD_MEM_USED, zbud_mem_used_total),
+	FIELD(STAT_ZBUD_MEM_USED_MAX, zbud_mem_used_max),
 };
 
 /* Every field of struct zswap_stats is one item, and no item is left out. */
@@ -56,6 +61,7 @@ void zswap_get_stats(struct zswap *zs, struct zswap_stats *st)
 	}
 	for (int item = ZSWAP_NR_SHARD_STATS; item < ZSWAP_NR_STATS; item++)
 		sum[item] = atomic_load(&zs->stat[item]);
+	sum[STAT_MEM_USED_TOTAL] = sum[STAT_POOL_TOTAL_SIZE];
 	for (int item = 0; item < ZSWAP_NR_STATS; item++)
 		memcpy((char *)st + field_of[item], &sum[item], sizeof(sum[item]));
 }

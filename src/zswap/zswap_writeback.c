@@ -126,7 +126,7 @@ int zswap_backing_write(struct zswap *zs, struct shard *sh, struct zswap_entry *
 	e->disk.slot = slot;
 	e->disk.crc = checksum(page);
 	sh->stat[STAT_WRITTEN_BACK_PAGES]++;
-	sh->stat[STAT_ON_DISK]++;
+	sh->stat[STAT_BACKING_PAGES]++;
 	return 0;
 }
 
