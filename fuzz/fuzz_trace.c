@@ -22,6 +22,7 @@
 
 #include "fuzz.h"
 #include "replay.h"
+#include "text.h"
 #include "trace.h"
 
 /*
@@ -125,7 +126,8 @@ static void scan_line(const char *line, size_t len, uint64_t lineno, struct scan
 	sc->pins |= op.kind == TRACE_PIN;
 }
 
-/* Split as getline() does: at each '\n', plus a last line without one. */
+/* Split as text_read_line() does: at each '\n', plus a last line without
+ * one; a line longer than TEXT_LINE_MAX is bad, and the last read. */
 static void scan(const uint8_t *data, size_t size, struct scan *sc)
 {
 	const char *p = (const char *)data, *end = p + size;
@@ -134,6 +136,12 @@ static void scan(const uint8_t *data, size_t size, struct scan *sc)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl : end;
 
+		if (eol - p > TEXT_LINE_MAX) {
+			sc->lines++;
+			if (!sc->first_bad)
+				sc->first_bad = sc->lines;
+			return;
+		}
 		scan_line(p, (size_t)(eol - p), ++sc->lines, sc);
 		p = nl ? nl + 1 : end;
 	}

@@ -33,7 +33,7 @@ static void test_parse_good(void **state)
 		{ "a 3 99999999999", TRACE_ALLOC, 3, 99999999999ULL },
 		{ "f 7", TRACE_FREE, 7, 0 },
 		{ "r 0", TRACE_RECLAIM, 0, 0 },
-		{ "r 4294967295", TRACE_RECLAIM, 0, 4294967295ULL },
+		{ "r 1048576", TRACE_RECLAIM, 0, TRACE_MAX_RETRIES },
 		{ "p 5", TRACE_PIN, 5, 0 },
 		{ "u 005", TRACE_UNPIN, 5, 0 },
 		{ "# a 1 2", TRACE_NONE, 0, 0 },
@@ -75,7 +75,8 @@ static void test_parse_bad(void **state)
 		{ "a 1 18446744073709551616", "SIZE '18446744073709551616' is too large" },
 		{ "f 999999999999999999999999999999", "ID '999999999999999999999999...' is too large" },
 		{ "r -1", "RETRIES '-1' is not a non-negative integer" },
-		{ "r 4294967296", "RETRIES '4294967296' is too large (at most 4294967295)" },
+		{ "r 1048577", "RETRIES '1048577' is too large (at most 1048576)" },
+		{ "r 4294967295", "RETRIES '4294967295' is too large (at most 1048576)" },
 		{ "p x", "ID 'x' is not a positive integer" },
 	};
 	struct trace_op op;

@@ -12,6 +12,11 @@
 
 /* Larger sizes are surely not compressed pages. */
 #define MAX_SIZE (1u << 20)
+/* More sizes than any trace of a real heap has (the shipped one: 30 000),
+ * and few enough that the array stays under 1 GiB. */
+#define MAX_SIZES 67108864
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 #ifndef ZBUD_DATA_DIR
 #define ZBUD_DATA_DIR "data"
@@ -44,52 +49,66 @@ unsigned *sizes_load(const char *path, size_t *count)
 	return v;
 }
 
+/* One line's size into @v; 0, or -1 with the message printed. */
+static int take_size(struct text_reader *r, size_t len, const char *path, unsigned **v,
+		     size_t *n, size_t *cap)
+{
+	struct text_field field;
+	char why[160];
+	uint64_t size;
+	int fields = text_split(r->line, len, &field, 1);
+
+	if (!fields || field.s[0] == '#')
+		return 0;
+	if (fields > 1) {
+		fprintf(stderr, "zbud: %s:%llu: one size a line, got more\n", path,
+			(unsigned long long)r->lineno);
+		return -1;
+	}
+	if (text_number(&field, "size", 1, MAX_SIZE, &size, why, sizeof(why))) {
+		fprintf(stderr, "zbud: %s:%llu: %s\n", path, (unsigned long long)r->lineno, why);
+		return -1;
+	}
+	if (*n == *cap) {
+		size_t want = *cap ? *cap * 2 : 4096;
+		unsigned *p = want <= MAX_SIZES ? realloc(*v, want * sizeof(**v)) : NULL;
+
+		if (!p) {
+			fprintf(stderr, "zbud: %s:%llu: %s\n", path, (unsigned long long)r->lineno,
+				want <= MAX_SIZES ? "out of memory" : "more than " STR(MAX_SIZES)
+				" sizes");
+			return -1;
+		}
+		*v = p;
+		*cap = want;
+	}
+	(*v)[(*n)++] = (unsigned)size;
+	return 0;
+}
+
 unsigned *sizes_read(FILE *f, const char *path, size_t *count)
 {
+	struct text_reader r = { .f = f };
 	unsigned *v = NULL;
-	size_t n = 0, cap = 0, lineno = 0, linecap = 0;
-	char *line = NULL, why[160];
-	ssize_t len;
+	size_t n = 0, cap = 0;
+	long len;
 
-	while ((len = getline(&line, &linecap, f)) >= 0) {
-		struct text_field field;
-		uint64_t size;
-		int fields;
-
-		lineno++;
-		if (len && line[len - 1] == '\n')
-			len--;
-		fields = text_split(line, (size_t)len, &field, 1);
-		if (!fields || field.s[0] == '#')
-			continue;
-		if (fields > 1) {
-			fprintf(stderr, "zbud: %s:%zu: one size a line, got more\n", path, lineno);
+	while ((len = text_read_line(&r)) >= 0)
+		if (take_size(&r, (size_t)len, path, &v, &n, &cap))
 			goto fail;
-		}
-		if (text_number(&field, "size", 1, MAX_SIZE, &size, why, sizeof(why))) {
-			fprintf(stderr, "zbud: %s:%zu: %s\n", path, lineno, why);
-			goto fail;
-		}
-		if (n == cap) {
-			unsigned *p = realloc(v, (cap = cap ? cap * 2 : 4096) * sizeof(*v));
-
-			if (!p) {
-				fprintf(stderr, "zbud: %s: out of memory\n", path);
-				goto fail;
-			}
-			v = p;
-		}
-		v[n++] = (unsigned)size;
-	}
-	if (ferror(f) || !n) {
-		fprintf(stderr, "zbud: %s: %s\n", path, n ? strerror(errno) : "no sizes in it");
+	if (len == -EOVERFLOW) {
+		fprintf(stderr, "zbud: %s:%llu: line longer than %d bytes\n", path,
+			(unsigned long long)r.lineno, TEXT_LINE_MAX);
 		goto fail;
 	}
-	free(line);
+	if (len == -EIO || !n) {
+		fprintf(stderr, "zbud: %s: %s\n", path,
+			len == -EIO ? strerror(errno) : "no sizes in it");
+		goto fail;
+	}
 	*count = n;
 	return v;
 fail:
-	free(line);
 	free(v);
 	return NULL;
 }

@@ -8,6 +8,27 @@
 #include <stdio.h>
 #include <string.h>
 
+long text_read_line(struct text_reader *r)
+{
+	size_t len = 0;
+	int c;
+
+	while ((c = getc_unlocked(r->f)) != EOF && c != '\n') {
+		if (len == TEXT_LINE_MAX) {
+			r->lineno++;
+			return -EOVERFLOW;
+		}
+		r->line[len++] = (char)c;
+	}
+	if (c == EOF && ferror(r->f))
+		return -EIO;
+	if (c == EOF && !len)
+		return -1;
+	r->line[len] = '\0';
+	r->lineno++;
+	return (long)len;
+}
+
 static bool blank(char c)
 {
 	return c == ' ' || c == '\t';

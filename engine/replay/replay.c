@@ -10,8 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zbud.h"
+#include "text.h"
 #include "trace.h"
+#include "zbud.h"
 #include "zpool.h"
 
 struct object {
@@ -284,9 +285,8 @@ enum replay_status replay_run(FILE *in, FILE *out, const struct replay_opts *opt
 	struct replay r = { .opts = opts, .sum = sum, .why = why, .whylen = sizeof(why) };
 	const struct zpool_config cfg = { .private_data = &r };
 	enum replay_status status = REPLAY_OK;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
+	struct text_reader lines = { .f = in };
+	long len = 0;
 
 	memset(sum, 0, sizeof(*sum));
 	r.pool = zpool_create_pool_config(type, "replay", &ops, &cfg);
@@ -296,13 +296,11 @@ enum replay_status replay_run(FILE *in, FILE *out, const struct replay_opts *opt
 	}
 	zbud_idmap_init(&r.by_id);
 	zbud_idmap_init(&r.by_handle);
-	while (status == REPLAY_OK && (len = getline(&line, &cap, in)) >= 0) {
+	while (status == REPLAY_OK && (len = text_read_line(&lines)) >= 0) {
 		struct trace_op op;
 
 		sum->lines++;
-		if (len && line[len - 1] == '\n')
-			len--;
-		if (trace_parse(line, (size_t)len, &op, why, sizeof(why)) ||
+		if (trace_parse(lines.line, (size_t)len, &op, why, sizeof(why)) ||
 		    (op.kind != TRACE_NONE && !step(&r, &op, out)))
 			status = REPLAY_BAD_TRACE;
 		else if (op.kind != TRACE_NONE && opts->check && !r.failed)
@@ -312,13 +310,17 @@ enum replay_status replay_run(FILE *in, FILE *out, const struct replay_opts *opt
 		if (status != REPLAY_OK)
 			snprintf(err, errlen, "line %llu: %s", (unsigned long long)sum->lines, why);
 	}
-	if (status == REPLAY_OK && ferror(in)) {
+	if (status == REPLAY_OK && len == -EOVERFLOW) {
+		sum->lines++;
+		snprintf(err, errlen, "line %llu: longer than %d bytes",
+			 (unsigned long long)sum->lines, TEXT_LINE_MAX);
+		status = REPLAY_BAD_TRACE;
+	} else if (status == REPLAY_OK && len == -EIO) {
 		snprintf(err, errlen, "read error: %s", strerror(errno));
 		status = REPLAY_FAILED;
 	}
 	if (status == REPLAY_OK && opts->at_end)
 		opts->at_end(r.pool, opts->at_end_arg);
-	free(line);
 	zpool_destroy_pool(r.pool);
 	free(r.objs);
 	free(r.evicted);

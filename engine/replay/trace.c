@@ -37,7 +37,7 @@ int trace_parse(const char *line, size_t len, struct trace_op *op, char *why, si
 		return -EINVAL;
 	}
 	if (op->kind == TRACE_RECLAIM)
-		return text_number(&f[1], "RETRIES", 0, UINT_MAX, &op->arg, why, whylen);
+		return text_number(&f[1], "RETRIES", 0, TRACE_MAX_RETRIES, &op->arg, why, whylen);
 	if (text_number(&f[1], "ID", 1, UINT64_MAX, &op->id, why, whylen))
 		return -EINVAL;
 	if (op->kind == TRACE_ALLOC)

@@ -22,10 +22,19 @@ enum trace_kind {
 	TRACE_UNPIN = 'u',
 };
 
+/*
+ * The most RETRIES an `r` line may ask.  zbud_reclaim_page() tries that many
+ * pages when none can be freed (every page holds a pinned object), as the
+ * kernel's does, and logs only at the end: 2^32 - 1 retries, which an
+ * unsigned int allows, take a silent minute and more.  The kernel's own
+ * caller asks 8 (zswap); a million, the most here, take a few tens of ms.
+ */
+#define TRACE_MAX_RETRIES 1048576
+
 struct trace_op {
 	enum trace_kind kind;
 	uint64_t id;            /* a, f, p, u: positive */
-	uint64_t arg;           /* a: SIZE; r: RETRIES (fits an unsigned int) */
+	uint64_t arg;           /* a: SIZE; r: RETRIES (<= TRACE_MAX_RETRIES) */
 };
 
 /*
