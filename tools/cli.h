@@ -4,6 +4,7 @@
 #ifndef ZBUD_CLI_H
 #define ZBUD_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -13,8 +14,33 @@ int cmd_bench(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_estimate(int argc, char **argv);
 
+/*
+ * A command's arguments, parsed apart from its work (so that fuzz_cli_args
+ * can drive the parser alone).  Each X_parse_args() returns -1 to go on,
+ * else the exit status, with one line said (or --help's text printed).
+ */
+#include "replay.h"
+struct replay_args {
+	struct replay_opts opts;
+	const char *path;               /* TRACE; NULL or "-": standard input */
+	bool summary;
+};
+int replay_parse_args(int argc, char **argv, struct replay_args *a);
+
 /* The benchmarks behind `zbud bench`, one file each. */
 int bench_alloc(int argc, char **argv);
+
+/* bench alloc's arguments, parsed apart from the work (so fuzz_cli_args can). */
+#define BENCH_ALLOC_MAX_LIVE_SETS 8
+struct allocator;
+struct bench_alloc_args {
+	const struct allocator *only;   /* --measure: a child measuring one */
+	size_t live[BENCH_ALLOC_MAX_LIVE_SETS];
+	int nlive;
+	unsigned long pairs;
+	const char *path;               /* --sizes */
+};
+int bench_alloc_parse_args(int argc, char **argv, struct bench_alloc_args *a);
 int bench_store(int argc, char **argv);
 
 /* Allocation sizes, one a line (the format of data/python-heap.lz4-sizes.txt).
@@ -26,6 +52,30 @@ unsigned *sizes_read(FILE *f, const char *path, size_t *count);
 /* Where the data shipped with zbud is: the installed copy, else the source
  * tree's. */
 const char *data_path(const char *name);
+
+/*
+ * cli_output.c: a file a command makes (--plot), written under a temporary
+ * name beside @path and renamed over it by cli_output_finish() once
+ * complete: a symlink at @path is replaced, never followed; a failed write
+ * leaves @path as it was; a directory, device or FIFO at @path is refused.
+ */
+struct cli_output {
+	const char *path;
+	char *tmp;
+	FILE *f;
+};
+
+/* The FILE to write (closed by the caller, or whatever it hands it to), or
+ * NULL with one line in @err. */
+FILE *cli_output_open(struct cli_output *o, const char *path, char *err, size_t errlen);
+/* Once o->f is closed: @ok, put it at the path; else remove it.  0, or -1
+ * (always when !@ok) with one line in @err when the rename failed. */
+int cli_output_finish(struct cli_output *o, bool ok, char *err, size_t errlen);
+
+/* Every command's last word on standard output: flushed; a write error
+ * (ENOSPC for > /dev/full) said in one line, status 1, if the command had
+ * not already failed; else @status. */
+int cli_close_stdout(const char *cmd, int status);
 
 struct zpool_page_info;
 

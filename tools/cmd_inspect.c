@@ -331,16 +331,22 @@ static int plot(const char *path, const char *allocator, const struct inspect *i
 {
 	const char *name = strrchr(src->name, '/') ? strrchr(src->name, '/') + 1 : src->name;
 	char title[256], err[256];
-	FILE *png = fopen(path, "wb");
+	struct cli_output out;
+	FILE *png = cli_output_open(&out, path, err, sizeof(err));
 
 	if (!png) {
-		fprintf(stderr, "zbud inspect: cannot create '%s': %s\n", path, strerror(errno));
+		fprintf(stderr, "zbud inspect: %s\n", err);
 		return 1;
 	}
 	snprintf(title, sizeof(title), "%s: %llu page%s, fill %.1f%% (%s)", allocator,
 		 (unsigned long long)in->pages, plural(in->pages), fill(in, src), name);
 	if (inspect_plot(png, title, in->shown, in->nshown, err, sizeof(err))) {
+		cli_output_finish(&out, false, NULL, 0); /* the file stays as it was */
 		fprintf(stderr, "zbud inspect: %s: %s\n", path, err);
+		return 1;
+	}
+	if (cli_output_finish(&out, true, err, sizeof(err))) {
+		fprintf(stderr, "zbud inspect: %s\n", err);
 		return 1;
 	}
 	return 0;

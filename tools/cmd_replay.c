@@ -12,7 +12,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: zbud replay [--allocator NAME] [--check] [--summary] [--no-log] [TRACE]\n"
+		"usage: zbud replay [--allocator NAME] [--check] [--summary] [--no-log] [--] [TRACE]\n"
 		"\n"
 		"Reads a trace (TRACE, or standard input when absent or '-') and prints one\n"
 		"line per decision of the allocator (docs/replay.md).\n"
@@ -55,50 +55,72 @@ static void print_summary(const char *name, const struct replay_summary *s)
 	fputc('\n', stderr);
 }
 
-int cmd_replay(int argc, char **argv)
+/* An option's NAME, or -1 with one line said. */
+static int take_value(int argc, char **argv, int *i, const char **to)
 {
-	struct replay_opts opts = { .allocator = "zbud", .log = true };
-	struct replay_summary sum;
-	const char *path = NULL;
-	bool summary = false;
-	enum replay_status st;
-	char err[512];
-	FILE *in = stdin;
+	if (++*i == argc) {
+		fprintf(stderr, "zbud replay: %s needs a NAME\n", argv[*i - 1]);
+		return -1;
+	}
+	*to = argv[*i];
+	return 0;
+}
 
+int replay_parse_args(int argc, char **argv, struct replay_args *a)
+{
+	bool options = true;
+
+	*a = (struct replay_args){ .opts = { .allocator = "zbud", .log = true } };
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+		const char *arg = argv[i];
+
+		if (options && (!strcmp(arg, "--help") || !strcmp(arg, "-h"))) {
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "--allocator")) {
-			if (++i == argc) {
-				fprintf(stderr, "zbud replay: --allocator needs a NAME\n");
+		} else if (options && !strcmp(arg, "--allocator")) {
+			if (take_value(argc, argv, &i, &a->opts.allocator))
 				return 2;
-			}
-			opts.allocator = argv[i];
-		} else if (!strcmp(argv[i], "--check")) {
-			opts.check = true;
-		} else if (!strcmp(argv[i], "--summary")) {
-			summary = true;
-		} else if (!strcmp(argv[i], "--no-log")) {
-			opts.log = false;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "zbud replay: unknown option '%s' (try --help)\n", argv[i]);
+		} else if (options && !strcmp(arg, "--check")) {
+			a->opts.check = true;
+		} else if (options && !strcmp(arg, "--summary")) {
+			a->summary = true;
+		} else if (options && !strcmp(arg, "--no-log")) {
+			a->opts.log = false;
+		} else if (options && !strcmp(arg, "--")) {
+			options = false;        /* a TRACE may start with '-' after it */
+		} else if (options && arg[0] == '-' && arg[1]) {
+			fprintf(stderr, "zbud replay: unknown option '%s' (try --help)\n", arg);
 			return 2;
-		} else if (path) {
-			fprintf(stderr, "zbud replay: one TRACE at most, got '%s' and '%s'\n", path,
-				argv[i]);
+		} else if (a->path) {
+			fprintf(stderr, "zbud replay: one TRACE at most, got '%s' and '%s'\n",
+				a->path, arg);
 			return 2;
 		} else {
-			path = argv[i];
+			a->path = arg;
 		}
 	}
-	if (!zpool_has_pool(opts.allocator)) {
-		fprintf(stderr, "zbud replay: unknown allocator '%s' (known:", opts.allocator);
+	if (!zpool_has_pool(a->opts.allocator)) {
+		fprintf(stderr, "zbud replay: unknown allocator '%s' (known:", a->opts.allocator);
 		for (unsigned i = 0; zpool_driver_name(i); i++)
 			fprintf(stderr, " %s", zpool_driver_name(i));
 		fprintf(stderr, ")\n");
 		return 2;
 	}
+	return -1;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct replay_args a;
+	struct replay_summary sum;
+	enum replay_status st;
+	char err[512];
+	FILE *in = stdin;
+	int status = replay_parse_args(argc, argv, &a);
+	const char *path = a.path;
+
+	if (status >= 0)
+		return status;
 	if (path && strcmp(path, "-")) {
 		in = fopen(path, "r");
 		if (!in) {
@@ -106,7 +128,7 @@ int cmd_replay(int argc, char **argv)
 			return 1;
 		}
 	}
-	st = replay_run(in, stdout, &opts, &sum, err, sizeof(err));
+	st = replay_run(in, stdout, &a.opts, &sum, err, sizeof(err));
 	if (in != stdin)
 		fclose(in);
 	if (fflush(stdout) && st == REPLAY_OK) {
@@ -116,7 +138,7 @@ int cmd_replay(int argc, char **argv)
 	if (st != REPLAY_OK)
 		fprintf(stderr, "zbud replay: %s%s%s\n", path && st == REPLAY_FAILED ? path : "",
 			path && st == REPLAY_FAILED ? ": " : "", err);
-	else if (summary)
+	else if (a.summary)
 		print_summary(path && strcmp(path, "-") ? path : "stdin", &sum);
 	return st == REPLAY_OK ? 0 : st == REPLAY_BAD_TRACE ? 2 : 1;
 }

@@ -26,7 +26,7 @@ static void usage(FILE *f)
 	fprintf(f, "\n`zbud COMMAND --help` tells more.\n");
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
@@ -45,4 +45,9 @@ int main(int argc, char **argv)
 			return commands[i].run(argc - 1, argv + 1);
 	fprintf(stderr, "zbud: unknown command '%s' (try 'zbud --help')\n", argv[1]);
 	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	return cli_close_stdout("zbud", run(argc, argv));
 }
