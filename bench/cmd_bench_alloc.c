@@ -21,12 +21,17 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "text.h"
 #include "zbud.h"
 #include "zpool.h"
 
 #define DEFAULT_SIZES "python-heap.lz4-sizes.txt"
 #define DEFAULT_PAIRS 2000000UL
-#define MAX_LIVE_SETS 8
+/* At ~50 ns a pair, a minute a round and allocator: more is a typo. */
+#define MAX_PAIRS 1000000000UL
+/* The largest set's pool takes up to 4 KiB an object (4 GiB): more than a
+ * test machine has to spare, past this. */
+#define MAX_LIVE 1000000UL
 #define ROUNDS 3
 
 struct result {
@@ -277,62 +282,92 @@ static void usage(FILE *f)
 		"malloc, and mimalloc and jemalloc where\n"
 		"installed.  Prints ns per pair, resident pages once the working set is\n"
 		"written, and each pool's pages against the ideal ceil(bytes / 4096).\n"
-		"Defaults: --live 1000,20000,200000 --pairs %lu.\n", DEFAULT_PAIRS);
+		"Defaults: --live 1000,20000,200000 --pairs %lu.  --live takes up to %d\n"
+		"sets, each 1 to %lu objects; --pairs is 1 to %lu.\n", DEFAULT_PAIRS,
+		BENCH_ALLOC_MAX_LIVE_SETS, MAX_LIVE, MAX_PAIRS);
 }
 
-static int parse_live(char *arg, size_t *live, int *nlive)
+/* A plain decimal in [@min, @max] for @opt; 0, or -1 with one line said. */
+static int number(const char *opt, const char *arg, size_t arglen, uint64_t min, uint64_t max,
+		  uint64_t *v)
 {
-	*nlive = 0;
-	for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
-		char *end;
-		unsigned long v = strtoul(tok, &end, 10);
+	const struct text_field f = { arg, arglen };
+	char why[160];
 
-		if (*end || !v || v > 100000000UL || *nlive == MAX_LIVE_SETS) {
-			fprintf(stderr, "zbud bench alloc: bad --live value '%s' "
-				"(1 to 100000000, at most %d of them)\n", tok, MAX_LIVE_SETS);
+	if (text_number(&f, opt, min, max, v, why, sizeof(why))) {
+		fprintf(stderr, "zbud bench alloc: %s\n", why);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_live(const char *arg, struct bench_alloc_args *a)
+{
+	a->nlive = 0;
+	for (const char *p = arg;; p++) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		uint64_t v;
+
+		if (a->nlive == BENCH_ALLOC_MAX_LIVE_SETS) {
+			fprintf(stderr, "zbud bench alloc: --live: at most %d working sets\n",
+				BENCH_ALLOC_MAX_LIVE_SETS);
 			return -1;
 		}
-		live[(*nlive)++] = v;
+		if (number("--live", p, len, 1, MAX_LIVE, &v))
+			return -1;
+		a->live[a->nlive++] = (size_t)v;
+		if (!comma)
+			return 0;
+		p = comma;
 	}
-	return *nlive ? 0 : -1;
 }
 
-int bench_alloc(int argc, char **argv)
+int bench_alloc_parse_args(int argc, char **argv, struct bench_alloc_args *a)
 {
-	const struct allocator *only = NULL;
-	size_t live[MAX_LIVE_SETS] = { 1000, 20000, 200000 }, nsizes;
-	const char *path = data_path(DEFAULT_SIZES);
-	unsigned long pairs = DEFAULT_PAIRS;
-	int nlive = 3;
-	unsigned *sizes;
+	uint64_t v;
 
+	*a = (struct bench_alloc_args){
+		.live = { 1000, 20000, 200000 }, .nlive = 3, .pairs = DEFAULT_PAIRS,
+		.path = data_path(DEFAULT_SIZES),
+	};
 	for (int i = 1; i < argc; i++) {
-		char *end;
-
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--measure") && i + 1 < argc) {
-			only = find_allocator(argv[++i]); /* a child: see run_child() */
-			if (!only)
+			a->only = find_allocator(argv[++i]); /* a child: see run_child() */
+			if (!a->only)
 				return 2;
 		} else if (!strcmp(argv[i], "--sizes") && i + 1 < argc) {
-			path = argv[++i];
+			a->path = argv[++i];
 		} else if (!strcmp(argv[i], "--live") && i + 1 < argc) {
-			if (parse_live(argv[++i], live, &nlive))
+			if (parse_live(argv[++i], a))
 				return 2;
 		} else if (!strcmp(argv[i], "--pairs") && i + 1 < argc) {
-			pairs = strtoul(argv[++i], &end, 10);
-			if (*end || !pairs) {
-				fprintf(stderr, "zbud bench alloc: bad --pairs '%s'\n", argv[i]);
+			if (number("--pairs", argv[i + 1], strlen(argv[i + 1]), 1, MAX_PAIRS, &v))
 				return 2;
-			}
+			a->pairs = (unsigned long)v;
+			i++;
 		} else {
 			fprintf(stderr, "zbud bench alloc: unknown or incomplete option '%s' "
 				"(try --help)\n", argv[i]);
 			return 2;
 		}
 	}
+	return -1;
+}
+
+int bench_alloc(int argc, char **argv)
+{
+	struct bench_alloc_args a;
+	int st = bench_alloc_parse_args(argc, argv, &a);
+	const char *path = a.path;
+	unsigned *sizes;
+	size_t nsizes;
+
+	if (st >= 0)
+		return st;
 	sizes = sizes_load(path, &nsizes);
 	if (!sizes)
 		return 1;
@@ -344,21 +379,22 @@ int bench_alloc(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (only) {
-		struct result r = measure(only, sizes, nsizes, live[0], pairs);
+	if (a.only) {
+		struct result r = measure(a.only, sizes, nsizes, a.live[0], a.pairs);
 
 		free(sizes);
 		return write(STDOUT_FILENO, &r, sizeof(r)) == sizeof(r) ? 0 : 1;
 	}
 	printf("zbud bench alloc: random free+alloc pairs, best of %d rounds of %lu;\n"
-	       "sizes from %s (%zu)\n", ROUNDS, pairs, path, nsizes);
+	       "sizes from %s (%zu)\n", ROUNDS, a.pairs, path, nsizes);
 	printf("%9s  %-9s %9s %10s %11s %7s %7s %7s\n", "live", "allocator", "ns/pair",
 	       "resident", "pool pages", "ideal", "x ideal", "meta %");
-	for (int l = 0; l < nlive; l++) {
+	for (int l = 0; l < a.nlive; l++) {
 		for (size_t k = 0; k < NALLOCATORS; k++) {
-			struct result r = run_child(&allocators[k], path, sizes, nsizes, live[l], pairs);
+			struct result r = run_child(&allocators[k], path, sizes, nsizes, a.live[l],
+						   a.pairs);
 
-			print_row(&allocators[k], live[l], &r);
+			print_row(&allocators[k], a.live[l], &r);
 		}
 	}
 	free(sizes);
