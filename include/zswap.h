@@ -18,8 +18,8 @@
  *    accept_threshold_percent of the limit;
  *  - with a backing file, writes the least recently stored pages to it
  *    instead of refusing (written_back_pages), and on zswap_shrink(); a later
- *    load reads them back, checked against a checksum (-EIO, never wrong
- *    bytes, when the file was changed or cut).
+ *    load reads them back and checks them (-EIO, never other bytes, when the
+ *    file was changed or cut: see "The backing file" below).
  *
  * Concurrency: every function but zswap_destroy() may be called from many
  * threads at once.  Keys are spread over independently locked shards, each
@@ -28,7 +28,32 @@
  * which of two racing stores of one key wins is unspecified.
  *
  * Return codes are 0 or a negative errno value; a failed call changes
- * nothing the caller stored (but see duplicate keys above).
+ * nothing the caller stored (but see duplicate keys above).  A NULL pointer
+ * where a function does not say it may take one is refused with -EINVAL
+ * (or ignored, by a function that returns nothing); it never crashes.
+ *
+ * The backing file.  It is made new at writeback_path (O_EXCL: never a file
+ * that exists; never through a symbolic link; mode 0600), and its name is
+ * removed at once, before zswap_create() returns and before a page is
+ * written.  The file lives on without a name, reachable only through the
+ * store's descriptor: zswap_destroy() closes it and the kernel frees its
+ * blocks, as it does when the process dies, however it dies.  So no page
+ * ever outlives the store on disk, the store never removes anything by
+ * name later (a chdir(), or another file now at the path, is harmless), and
+ * the same path may be given to the next store.  The file takes room on the
+ * path's file system (df counts it; ls does not show it; /proc/PID/fd shows
+ * it as "PATH (deleted)").  In the instant between making the file and
+ * removing its name, a process that can rename files in that directory
+ * could put another file under the name: the store then removes nothing
+ * and fails with EEXIST.
+ *
+ * Each page written back is checked when read back with a keyed hash
+ * (SipHash-2-4) under a 128-bit key drawn from getrandom() for each store
+ * and kept in memory only.  A slot changed or cut short loads as -EIO, by
+ * accident or on purpose: whoever can write the file but not read the
+ * store's memory cannot make a changed slot pass (a chance of 2^-64 a try).
+ * Whoever can read or write the process's memory can, as they could change
+ * the pages in memory anyway.
  */
 #ifndef ZSWAP_H
 #define ZSWAP_H
@@ -56,13 +81,24 @@ struct zswap_config {
 	const char *compressor;         /* "lz4" (NULL), "lz4hc", "zstd", "lzo", "deflate" */
 	int level;                      /* lz4hc, zstd, deflate: 0 for the default */
 	const char *zpool;              /* a zpool type; NULL: "zbud" */
-	uint64_t max_pool_bytes;        /* the pool limit; 0: none... */
-	unsigned int max_pool_percent;  /* ...or this percent of total_ram_bytes */
+	/*
+	 * The pool limit, in bytes (pool_total_size > it is "full"); 0: none.
+	 * Any size works: under a page, the pool is written back (or stores
+	 * are refused) whenever it holds a page.
+	 */
+	uint64_t max_pool_bytes;
+	/* Or, when max_pool_bytes is 0, this percent (1 to 100) of
+	 * total_ram_bytes, rounded down as the kernel does; a limit that comes
+	 * to no byte at all is refused (EINVAL), not taken for "none". */
+	unsigned int max_pool_percent;
 	uint64_t total_ram_bytes;
-	unsigned int accept_threshold_percent; /* 0: the kernel's 90 */
+	/* Once full, stores are taken again below this percent (1 to 100) of
+	 * the limit, rounded up; 0: the kernel's 90. */
+	unsigned int accept_threshold_percent;
 	unsigned int flags;             /* ZSWAP_* above */
-	const char *writeback_path;     /* a new file (O_EXCL, mode 0600); NULL: none */
-	unsigned int shards;            /* 0: a default for this machine's CPUs */
+	/* Where to make the backing file (see above); NULL: no writeback. */
+	const char *writeback_path;
+	unsigned int shards;            /* 1 to 64; 0: a default for this machine's CPUs */
 };
 
 /*
@@ -178,21 +214,24 @@ struct zswap_stats {
  *
  * @cfg NULL is the default.  Returns NULL with errno: EINVAL for an unknown
  * compressor or zpool or a bad value (the known names are
- * zswap_compressor_name() and zpool_driver_name()), EEXIST when the
- * writeback file exists, another errno from creating it, or ENOMEM.
+ * zswap_compressor_name() and zpool_driver_name()), EEXIST when something
+ * exists at writeback_path, another errno from creating the file there or
+ * from getrandom(), or ENOMEM.
  */
 struct zswap *zswap_create(const struct zswap_config *cfg);
 
-/* zswap_destroy - free the store; removes the writeback file.  NULL is fine. */
+/* zswap_destroy - free the store and its backing file (see above).  NULL is
+ * fine.  No call on the store may run at the same time or after. */
 void zswap_destroy(struct zswap *zs);
 
 /*
  * zswap_store - keep the 4096 bytes at @page under @key
  *
  * Returns 0, or: -ENOSPC (does not compress enough), -ENOMEM (pool limit
- * or no memory), -EIO (the compressor or the backing file failed), -EPERM
- * (this kind of page is switched off by the config).  Only on 0 is the
- * page stored; on any error the key is absent.
+ * and nothing to write back, or no memory), -EIO (the compressor failed, or
+ * writing back to make room failed: a full disk, say), -EPERM (this kind of
+ * page is switched off by the config), -EINVAL (@zs or @page NULL).  Only on
+ * 0 is the page stored; on any error the key is absent.
  */
 int zswap_store(struct zswap *zs, uint64_t key, const void *page);
 
@@ -200,7 +239,8 @@ int zswap_store(struct zswap *zs, uint64_t key, const void *page);
  * zswap_load - copy the page stored under @key into @page (4096 bytes)
  *
  * Returns 0, -ENOENT when absent, -EIO when its copy in the backing file is
- * damaged (the entry is then dropped) or the decompressor fails.
+ * damaged or cannot be read (the entry is then dropped) or the decompressor
+ * fails, -ENOMEM, or -EINVAL (@zs or @page NULL).
  */
 int zswap_load(struct zswap *zs, uint64_t key, void *page);
 
@@ -211,12 +251,14 @@ void zswap_invalidate(struct zswap *zs, uint64_t key);
  * zswap_shrink - write up to @pages of the least recently stored pages to
  * the backing file and drop them from the pool
  *
- * Returns how many were written, or -EINVAL without a backing file, or -EIO
- * when the first write failed.
+ * Returns how many were written (fewer when the pool ran out of pages or a
+ * write failed after some), or -EINVAL without a backing file (or @zs
+ * NULL), or -EIO when the first write failed (a full disk, say), or
+ * -ENOMEM.
  */
 long zswap_shrink(struct zswap *zs, unsigned long pages);
 
-/* zswap_get_stats - the counters, summed over shards */
+/* zswap_get_stats - the counters, summed over shards; all 0 for @zs NULL */
 void zswap_get_stats(struct zswap *zs, struct zswap_stats *stats);
 
 /* zswap_compressor_name - the @i-th compressor's name; NULL past the last */

@@ -36,10 +36,13 @@ bool zswap_page_same_filled(const void *page, unsigned long *value)
 {
 	const unsigned long *w = page;
 
+	if (!page)
+		return false;
 	for (size_t i = 1; i < WORDS; i++)
 		if (w[i] != w[0])
 			return false;
-	*value = w[0];
+	if (value)
+		*value = w[0];
 	return true;
 }
 
@@ -232,11 +235,15 @@ static int make_room(struct zswap *zs)
 		return 0;
 	}
 	while (atomic_load(&zs->stat[STAT_POOL_TOTAL_SIZE]) >= zs->accept_bytes) {
-		if (!zs->backing || zswap_writeback_oldest(zs)) {
-			if (zs->backing)
-				atomic_fetch_add(&zs->stat[STAT_REJECT_RECLAIM_FAIL], 1);
-			return -ENOMEM;
-		}
+		int err = zs->backing ? zswap_writeback_oldest(zs) : -ENOENT;
+
+		if (err && zs->backing)
+			atomic_fetch_add(&zs->stat[STAT_REJECT_RECLAIM_FAIL], 1);
+		/* Nothing (more) to write back is the pool limit: -ENOMEM.  A
+		 * write that failed (a full disk, say) is the backing file's:
+		 * -EIO, as zswap_store() promises. */
+		if (err)
+			return err == -EIO ? -EIO : -ENOMEM;
 	}
 	atomic_store(&zs->reached_full, false);
 	return 0;
@@ -339,15 +346,20 @@ static int store_locked(struct zswap *zs, struct shard *sh, uint64_t key, const 
 
 int zswap_store(struct zswap *zs, uint64_t key, const void *page)
 {
-	struct shard *sh = shard_of(zs, key);
+	struct shard *sh;
 	unsigned long value = 0;
-	bool same = !(zs->flags & ZSWAP_NO_SAME_FILLED) && zswap_page_same_filled(page, &value);
-	bool allowed = same || !(zs->flags & ZSWAP_NO_NON_SAME_FILLED);
-	/* Room first: making it may lock other shards, never with ours held. */
-	int err = allowed && !same ? make_room(zs) : 0;
+	bool same, allowed;
 	struct compressed c = { 0 };
 	struct zswap_entry *old;
+	int err;
 
+	if (!zs || !page)
+		return -EINVAL;
+	sh = shard_of(zs, key);
+	same = !(zs->flags & ZSWAP_NO_SAME_FILLED) && zswap_page_same_filled(page, &value);
+	allowed = same || !(zs->flags & ZSWAP_NO_NON_SAME_FILLED);
+	/* Room first: making it may lock other shards, never with ours held. */
+	err = allowed && !same ? make_room(zs) : 0;
 	if (allowed && !same && !err)
 		c = compress_page(zs, page); /* the slow part: outside the lock */
 	zbud_lock_take(&sh->lock);
@@ -380,11 +392,14 @@ static int copy_compressed(struct shard *sh, const struct zswap_entry *e, struct
 
 int zswap_load(struct zswap *zs, uint64_t key, void *page)
 {
-	struct shard *sh = shard_of(zs, key);
+	struct shard *sh;
 	struct compressed c = { 0 };
 	struct zswap_entry *e;
 	int err = 0;
 
+	if (!zs || !page)
+		return -EINVAL;
+	sh = shard_of(zs, key);
 	zbud_lock_take(&sh->lock);
 	sh->stat[STAT_LOADS]++;
 	e = find(sh, key);
@@ -429,9 +444,12 @@ int zswap_load(struct zswap *zs, uint64_t key, void *page)
 
 void zswap_invalidate(struct zswap *zs, uint64_t key)
 {
-	struct shard *sh = shard_of(zs, key);
+	struct shard *sh;
 	struct zswap_entry *e;
 
+	if (!zs)
+		return;
+	sh = shard_of(zs, key);
 	zbud_lock_take(&sh->lock);
 	sh->stat[STAT_INVALIDATES]++;
 	e = find(sh, key);
@@ -441,6 +459,14 @@ void zswap_invalidate(struct zswap *zs, uint64_t key)
 }
 
 /* ---- creation ---- */
+
+/* @percent % of @n, exactly, without overflow; rounded @up or down. */
+static uint64_t percent_of(uint64_t n, unsigned int percent, bool up)
+{
+	uint64_t rest = n % 100 * percent;
+
+	return n / 100 * percent + rest / 100 + (up && rest % 100);
+}
 
 static int read_config(const struct zswap_config *cfg, struct zswap *zs)
 {
@@ -453,15 +479,21 @@ static int read_config(const struct zswap_config *cfg, struct zswap *zs)
 	zs->level = cfg->level ? cfg->level : zs->comp->default_level;
 	if (zs->level < zs->comp->min_level || zs->level > zs->comp->max_level)
 		return -EINVAL;
-	if (cfg->flags & ~ALL_FLAGS || accept > 100 ||
-	    cfg->max_pool_percent > 100 || (cfg->max_pool_percent && !cfg->total_ram_bytes) ||
-	    cfg->shards > MAX_SHARDS)
+	if (cfg->flags & ~ALL_FLAGS || accept > 100 || cfg->max_pool_percent > 100 ||
+	    cfg->shards > MAX_SHARDS || (cfg->writeback_path && !*cfg->writeback_path))
 		return -EINVAL;
 	zs->flags = cfg->flags;
 	zs->limit = cfg->max_pool_bytes;
-	if (!zs->limit && cfg->max_pool_percent)
-		zs->limit = cfg->total_ram_bytes / 100 * cfg->max_pool_percent;
-	zs->accept_bytes = zs->limit / 100 * (accept ? accept : DEFAULT_ACCEPT_PERCENT);
+	if (!zs->limit && cfg->max_pool_percent) {
+		/* As the kernel, rounded down; but a limit of no byte at all
+		 * is refused, not taken for "none". */
+		zs->limit = percent_of(cfg->total_ram_bytes, cfg->max_pool_percent, false);
+		if (!zs->limit)
+			return -EINVAL;
+	}
+	/* Rounded up: however small the limit, a pool that writeback emptied
+	 * is under the threshold and takes stores again. */
+	zs->accept_bytes = percent_of(zs->limit, accept ? accept : DEFAULT_ACCEPT_PERCENT, true);
 	zs->nshards = cfg->shards;
 	if (!zs->nshards) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);

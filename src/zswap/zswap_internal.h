@@ -44,7 +44,7 @@ struct zswap_entry {
 		unsigned long value;    /* SAME_FILLED: the repeated word */
 		struct {
 			uint64_t slot;
-			uint32_t crc;
+			uint64_t tag;   /* zswap_siphash() of the page */
 		} disk;                 /* ON_DISK */
 	};
 };
@@ -111,10 +111,14 @@ struct zswap_ctx {
 	unsigned char buf[ZSWAP_PAGE_SIZE];
 };
 
+/*
+ * The backing file, which has no name: it is removed from its directory as
+ * soon as it is made (zswap_writeback.c), so only this descriptor reaches it.
+ */
 struct backing {
 	struct zbud_lock lock;
 	int fd;
-	char *path;
+	uint64_t key[2];                /* the keyed check's, random, never written */
 	uint64_t *free_slots;           /* a stack */
 	uint64_t nfree, cap_free;
 	uint64_t next_slot;             /* slots [next_slot, ...) never used */
@@ -148,6 +152,11 @@ int zswap_backing_read(struct zswap *zs, const struct zswap_entry *e, void *page
 void zswap_backing_release(struct zswap *zs, uint64_t slot);
 /* Write back the globally oldest entry; 0, -ENOENT (nothing left), -EIO. */
 int zswap_writeback_oldest(struct zswap *zs);
+
+/* ---- zswap_siphash.c ---- */
+
+/* SipHash-2-4 of @len bytes under the 128-bit @key. */
+uint64_t zswap_siphash(const uint64_t key[2], const void *data, size_t len);
 
 /* ---- zswap.c, for the writeback ---- */
 

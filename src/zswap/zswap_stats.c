@@ -51,7 +51,9 @@ void zswap_get_stats(struct zswap *zs, struct zswap_stats *st)
 {
 	uint64_t sum[ZSWAP_NR_STATS] = { 0 };
 
-	for (unsigned int i = 0; i < zs->nshards; i++) {
+	if (!st)
+		return;
+	for (unsigned int i = 0; zs && i < zs->nshards; i++) {
 		struct shard *sh = &zs->shards[i];
 
 		zbud_lock_take(&sh->lock);
@@ -59,7 +61,7 @@ void zswap_get_stats(struct zswap *zs, struct zswap_stats *st)
 			sum[item] += sh->stat[item];
 		zbud_lock_release(&sh->lock);
 	}
-	for (int item = ZSWAP_NR_SHARD_STATS; item < ZSWAP_NR_STATS; item++)
+	for (int item = ZSWAP_NR_SHARD_STATS; zs && item < ZSWAP_NR_STATS; item++)
 		sum[item] = atomic_load(&zs->stat[item]);
 	sum[STAT_MEM_USED_TOTAL] = sum[STAT_POOL_TOTAL_SIZE];
 	for (int item = 0; item < ZSWAP_NR_STATS; item++)

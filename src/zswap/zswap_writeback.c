@@ -2,45 +2,103 @@
  * zswap_writeback.c - the backing file: pages the pool had no room for
  *
  * The file is a row of 4 KiB slots.  A page written back is stored whole
- * (decompressed, as the kernel writes to swap), and its CRC-32 stays in the
- * entry, in memory: a slot changed or cut short in the file reads back as
- * -EIO, never as wrong bytes.  Freed slots are reused before the file grows.
+ * (decompressed, as the kernel writes to swap), and a keyed check of it
+ * (zswap_siphash(), under a random key of this store's) stays in the entry,
+ * in memory: a slot changed or cut short in the file reads back as -EIO,
+ * never as other bytes, whoever changed it.  Freed slots are reused before
+ * the file grows.
+ *
+ * The file has no name.  It is made new where the caller said, and its name
+ * removed at once, before a page is written: from then on only the store's
+ * descriptor reaches it, and the kernel frees it when the store is
+ * destroyed or the process dies, however it dies.  So page contents never
+ * outlive the store, and the store never removes a file by name later
+ * (after a chdir(), or once another file has taken the name).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "fault.h"
 #include "zswap_internal.h"
 
-static uint32_t checksum(const void *page)
+static uint64_t check_of(const struct backing *b, const void *page)
 {
-	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), page, ZSWAP_PAGE_SIZE);
+	return zswap_siphash(b->key, page, ZSWAP_PAGE_SIZE);
+}
+
+/* The directory of @path, open, and the last part of @path in *@name. */
+static int open_dir(const char *path, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	*name = slash ? slash + 1 : path;
+	if (!slash)
+		return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return -1;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	return fd;
+}
+
+/*
+ * Make @path a new file (never through a symlink, never one that exists),
+ * and remove the name if it is still that file's.  Returns the descriptor,
+ * or a negative errno: -EEXIST also when another file took the name before
+ * it could be removed (ours, empty, is then left where that one moved it).
+ */
+static int create_unnamed(const char *path)
+{
+	const char *name;
+	int dir = open_dir(path, &name), fd = -1, err = 0;
+	struct stat mine, there;
+
+	if (dir < 0)
+		return -errno;
+	if (!*name)
+		err = -EISDIR;
+	else if ((fd = openat(dir, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			      0600)) < 0)
+		err = -errno;
+	else if (fstat(fd, &mine) || fstatat(dir, name, &there, AT_SYMLINK_NOFOLLOW))
+		err = -errno;
+	else if (mine.st_dev != there.st_dev || mine.st_ino != there.st_ino)
+		err = -EEXIST;
+	else if (unlinkat(dir, name, 0))
+		err = -errno;
+	if (err && fd >= 0)
+		close(fd);
+	close(dir);
+	return err ? err : fd;
 }
 
 int zswap_backing_open(struct zswap *zs, const char *path)
 {
 	struct backing *b = calloc(1, sizeof(*b));
+	ssize_t got;
+	int fd;
 
 	if (!b)
 		return -ENOMEM;
-	b->path = strdup(path);
-	if (!b->path) {
+	got = getrandom(b->key, sizeof(b->key), 0);
+	if (got != (ssize_t)sizeof(b->key)) {
 		free(b);
-		return -ENOMEM;
+		return got < 0 ? -errno : -EIO;
 	}
-	/* A new file only: never follow or reuse what is already there. */
-	b->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (b->fd < 0) {
-		int err = -errno;
-
-		free(b->path);
+	fd = create_unnamed(path);
+	if (fd < 0) {
 		free(b);
-		return err;
+		return fd;
 	}
+	b->fd = fd;
 	zbud_lock_init(&b->lock);
 	zs->backing = b;
 	return 0;
@@ -52,9 +110,7 @@ void zswap_backing_close(struct zswap *zs)
 
 	if (!b)
 		return;
-	close(b->fd);
-	unlink(b->path);
-	free(b->path);
+	close(b->fd); /* the last reference: the kernel frees the file */
 	free(b->free_slots);
 	free(b);
 	zs->backing = NULL;
@@ -124,7 +180,7 @@ int zswap_backing_write(struct zswap *zs, struct shard *sh, struct zswap_entry *
 	zswap_entry_release_memory(zs, sh, e);
 	e->kind = ON_DISK;
 	e->disk.slot = slot;
-	e->disk.crc = checksum(page);
+	e->disk.tag = check_of(zs->backing, page);
 	sh->stat[STAT_WRITTEN_BACK_PAGES]++;
 	sh->stat[STAT_BACKING_PAGES]++;
 	return 0;
@@ -145,7 +201,7 @@ int zswap_backing_read(struct zswap *zs, const struct zswap_entry *e, void *page
 			return -EIO; /* an error, or the file was cut short */
 		done += (size_t)n;
 	}
-	return checksum(page) == e->disk.crc ? 0 : -EIO;
+	return check_of(zs->backing, page) == e->disk.tag ? 0 : -EIO;
 }
 
 int zswap_writeback_oldest(struct zswap *zs)
@@ -180,7 +236,7 @@ long zswap_shrink(struct zswap *zs, unsigned long pages)
 {
 	long done = 0;
 
-	if (!zs->backing)
+	if (!zs || !zs->backing)
 		return -EINVAL;
 	while ((unsigned long)done < pages) {
 		int err = zswap_writeback_oldest(zs);
