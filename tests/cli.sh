@@ -71,7 +71,7 @@ expect "help" 0 "" "" -- "$zbud" --help
 expect "replay help" 0 "" "" -- "$zbud" replay --help
 expect "bench usage" 2 "" "^zbud bench: which benchmark\? \(alloc or store" -- "$zbud" bench
 expect "bench unknown" 2 "" "^zbud bench: unknown benchmark 'x'" -- "$zbud" bench x
-expect "bench bad live" 2 "" "bad --live value 'x'" -- "$zbud" bench alloc --live x
+expect "bench bad live" 2 "" "^zbud bench alloc: --live 'x' is not a positive integer$" -- "$zbud" bench alloc --live x
 expect "bench bad sizes" 1 "" "cannot open '$tmp/nope'" -- "$zbud" bench alloc --sizes "$tmp/nope"
 printf '100\nabc\n' >"$tmp/sizes"
 expect "bench bad size line" 1 "" "$tmp/sizes:2: size 'abc' is not a positive integer" -- "$zbud" bench alloc --sizes "$tmp/sizes"

@@ -131,8 +131,23 @@ elif [ "$st" = 0 ] && [ ! -s "$tmp/err" ] && cmp -s "$tmp/out" "$tmp/tiny.zbud" 
 	pass
 	refuses 1 "^zbud inspect: cannot create '$tmp/nope/x.png': No such file or directory$" \
 		--trace "$tmp/tiny.trace" --plot "$tmp/nope/x.png"
-	refuses 1 '^zbud inspect: /dev/full: write error: No space left on device$' \
+	# Not a regular file: refused, never replaced (a device node, as root).
+	refuses 1 "^zbud inspect: '/dev/full' is not a regular file: not replaced$" \
 		--trace "$tmp/tiny.trace" --plot /dev/full
+	[ -c /dev/full ] && pass || fail "--plot /dev/full replaced the device"
+	# A write that fails (the file may not grow: EFBIG) leaves nothing.
+	(trap '' XFSZ; ulimit -f 4; "$zbud" inspect --trace "$tmp/tiny.trace" \
+		--plot "$tmp/big.png" >/dev/null 2>"$tmp/err")
+	[ $? = 1 ] && grep -q '^zbud inspect: .*big.png: write error: File too large$' "$tmp/err" &&
+		[ -z "$(ls "$tmp" | grep big.png)" ] && pass ||
+		fail "--plot, write error: $(cat "$tmp/err"; ls "$tmp")"
+	# A symlink at the path is replaced, never followed; a file replaced whole.
+	echo secret >"$tmp/target"
+	ln -s "$tmp/target" "$tmp/link.png"
+	run --trace "$tmp/tiny.trace" --plot "$tmp/link.png" &&
+		[ "$(cat "$tmp/target")" = secret ] && [ -f "$tmp/link.png" ] &&
+		[ ! -L "$tmp/link.png" ] && cmp -s "$tmp/link.png" "$tmp/tiny.png" && pass ||
+		fail "--plot over a symlink: $(cat "$tmp/err"; ls -l "$tmp")"
 else
 	fail "--plot: exit $st, $(head -3 "$tmp/err")"
 fi
