@@ -13,6 +13,7 @@ int cmd_replay(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_estimate(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
 
 /*
  * A command's arguments, parsed apart from its work (so that fuzz_cli_args

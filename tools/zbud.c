@@ -15,6 +15,7 @@ static const struct {
 	{ "replay", cmd_replay, "drive a pool through a trace, log every decision" },
 	{ "inspect", cmd_inspect, "draw a pool a page a row: where its free space is" },
 	{ "estimate", cmd_estimate, "what zswap would save on a process, per compressor x allocator" },
+	{ "stat", cmd_stat, "the running kernel's zswap and zram, readable" },
 	{ "bench", cmd_bench, "measure: `zbud bench alloc` (free+alloc pairs vs malloc)" },
 };
 
