@@ -66,8 +66,8 @@ static void usage(FILE *f)
 		"  sudo zbud stat\n"
 		"  zbud stat --json | jq '.zram.devices[].mm_stat'\n"
 		"  zbud stat --watch 1\n"
-		"  # node_exporter, once a minute (/etc/cron.d/zbud):\n"
-		"  * * * * * root zbud stat --prometheus > /var/lib/prometheus/node-exporter/zbud.prom.$$ && mv /var/lib/prometheus/node-exporter/zbud.prom.$$ /var/lib/prometheus/node-exporter/zbud.prom\n");
+		"  # for node_exporter's textfile collector, once a minute: /etc/cron.d/zbud\n"
+		"  * * * * * root zbud stat --prometheus >/var/lib/prometheus/node-exporter/zbud.prom.tmp && mv /var/lib/prometheus/node-exporter/zbud.prom.tmp /var/lib/prometheus/node-exporter/zbud.prom\n");
 }
 
 static int bad(const char *what, const char *arg)

@@ -56,7 +56,7 @@ static int slurp(struct kstat_ctx *c, int fd)
 			return 0;
 		c->n += (size_t)got;
 		if (c->n == KSTAT_FILE_MAX)
-			return io_error(c, -EFBIG, "longer than any file the kernel writes there");
+			return io_error(c, -EINVAL, "longer than any file the kernel writes there");
 	}
 }
 
