@@ -233,6 +233,11 @@ chmod -R a+rX "$tmp" && chmod 700 "$tmp/denied/sys/kernel/debug"
 as_user=()
 [ "$(id -u)" = 0 ] && as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 if "${as_user[@]}" test -x "$zbud"; then
+	# where nobody may write a sanitizer's log
+	mkdir -m 1777 "$tmp/nobody"
+	for v in ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS; do
+		export "$v=${!v}:log_path=$tmp/nobody/sanitizer"
+	done
 	"${as_user[@]}" "$zbud" stat --root "$tmp/denied" >"$tmp/out" 2>"$tmp/err"
 	st=$?
 	[ $st = 0 ] && [ ! -s "$tmp/err" ] && grep -q 'counters (/sys/kernel/debug/zswap: needs root)' "$tmp/out" &&
