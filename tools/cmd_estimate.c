@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "estimate.h"
+#include "estimate_prom.h"
 #include "text.h"
 #include "workload.h"
 #include "zpool.h"
@@ -34,7 +35,7 @@ struct args {
 	long pid;
 	char **cmd;                     /* after --, NULL-terminated */
 	double delay;                   /* seconds; 0: none */
-	bool json;
+	bool json, prometheus;
 };
 
 static void usage(FILE *f)
@@ -70,6 +71,7 @@ static void usage(FILE *f)
 		"                     intervals\n"
 		"  --seed N           the sample's random seed (default 1)\n"
 		"  --json             all figures as JSON\n"
+		"  --prometheus       the figures in Prometheus's text exposition format\n"
 		"  --plot FILE.png    the size histogram and the ratios, drawn\n"
 		"  --save-sizes FILE  the first compressor's sizes, one a line (zbud inspect)\n");
 }
@@ -202,6 +204,8 @@ static int option(int argc, char **argv, int *i, struct args *a)
 	char *arg;
 	int rc = 0;
 
+	if (!strcmp(opt, "--prometheus"))
+		return a->prometheus = true, 0;
 	if (!strcmp(opt, "--all") || !strcmp(opt, "--json")) {
 		*(opt[2] == 'a' ? &a->sel.all : &a->json) = true;
 		return 0;
@@ -265,6 +269,8 @@ static int parse(int argc, char **argv, struct args *a)
 	targets = !!a->pid + !!a->core + !!a->raw + !!a->cmd;
 	if (targets > 1)
 		return bad("%s", "one target at most: --pid, --core, --raw or -- CMD");
+	if (a->json && a->prometheus)
+		return bad("%s", "--json or --prometheus, not both");
 	if (a->cfg.sample_fraction > 0 && a->cfg.sample_pages)
 		return bad("%s", "--sample or --sample-pages, not both");
 	if (a->delay > 0 && !a->cmd)
@@ -376,7 +382,8 @@ static bool proc_stat(long pid, char *name, size_t len, bool *stopped)
 static int output(const struct args *a, const struct est_report *rep)
 {
 	char why[256];
-	int err = a->json ? estimate_print_json(stdout, rep) : estimate_print_table(stdout, rep);
+	int err = a->prometheus ? estimate_print_prometheus(stdout, rep) : a->json
+		? estimate_print_json(stdout, rep) : estimate_print_table(stdout, rep);
 
 	if (!err && fflush(stdout))
 		err = -errno;
