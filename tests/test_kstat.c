@@ -35,13 +35,16 @@ static void test_u64(void **state)
 	assert_int_equal(u64("18446744073709551615\n", &v), 0);
 	assert_true(v == UINT64_MAX);
 	assert_int_equal(u64("18446744073709551616\n", &v), -EINVAL);
-	assert_string_equal(why, "/sys/x: '18446744073709551616' is not a non-negative integer");
+	assert_string_equal(why, "/sys/x: '18446744073709551616' is too large (at most "
+			    "18446744073709551615)");
 	assert_int_equal(u64("-1\n", &v), -EINVAL);
 	assert_int_equal(u64(" 1\n", &v), -EINVAL);
 	assert_int_equal(u64("1\n\n", &v), -EINVAL);
 	assert_int_equal(u64("\n", &v), -EINVAL);
 	assert_int_equal(kstat_parse_u64(P, "1\0", 2, &v, why, sizeof(why)), -EINVAL);
-	assert_string_equal(why, "/sys/x: '1?' is not a non-negative integer");
+	assert_string_equal(why, "/sys/x: '1?' is not one line of text");
+	assert_int_equal(u64("1\n2\n", &v), -EINVAL);
+	assert_string_equal(why, "/sys/x: '1?2?' is not one line of text");
 }
 
 static void test_bool(void **state)

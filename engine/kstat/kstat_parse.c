@@ -7,18 +7,16 @@
  */
 #include "kstat.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Bytes of a bad value quoted in a message. */
-#define QUOTE_MAX 24
+#include "text.h"
 
-static bool blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
+/* The most words a line of a kernel file may have here. */
+#define WORDS_MAX 64
 
 static int fail(char *why, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -33,35 +31,25 @@ static int fail(char *why, size_t len, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* @s's printable bytes ('?' for others), cut if long. */
-static const char *quote(const char *s, size_t n, char buf[QUOTE_MAX + 4])
+static const char *quote(const char *s, size_t n, char buf[TEXT_QUOTE_SIZE])
 {
-	size_t k = n < QUOTE_MAX ? n : QUOTE_MAX;
+	const struct text_field f = { s, n };
 
-	for (size_t i = 0; i < k; i++)
-		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (k < n)
-		memcpy(buf + k, "...", 3), k += 3;
-	buf[k] = '\0';
-	return buf;
+	return text_quote(&f, buf);
 }
 
-/* A plain decimal u64: digits only, no sign, no overflow. */
-static bool decimal(const char *s, size_t n, uint64_t *v)
+/* A plain decimal u64, or -EINVAL with "WHAT 'VALUE' is not ..." in @why. */
+static int number(const struct text_field *f, const char *what, uint64_t *v, char *why,
+		  size_t len)
 {
-	uint64_t x = 0;
+	return text_number(f, what, 0, UINT64_MAX, v, why, len);
+}
 
-	if (!n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = (unsigned char)s[i] - '0';
-
-		if (d > 9 || x > (UINT64_MAX - d) / 10)
-			return false;
-		x = x * 10 + d;
-	}
-	*v = x;
-	return true;
+/* "PATH:" for text_number()'s messages. */
+static const char *at(char *buf, size_t size, const char *path)
+{
+	snprintf(buf, size, "%s:", path);
+	return buf;
 }
 
 /* The one line of a sysfs/debugfs value file: its bytes less the final
@@ -76,18 +64,18 @@ static bool one_line(const char *buf, size_t *n)
 int kstat_parse_u64(const char *path, const char *buf, size_t n, uint64_t *v,
 		    char *why, size_t len)
 {
-	char q[QUOTE_MAX + 4];
+	char q[TEXT_QUOTE_SIZE], what[KSTAT_PATH_MAX + 2];
+	const struct text_field f = { buf, n };
 
-	if (!one_line(buf, &n) || !decimal(buf, n, v))
-		return fail(why, len, "%s: '%s' is not a non-negative integer", path,
-			    quote(buf, n, q));
-	return 0;
+	if (!one_line(buf, &n))
+		return fail(why, len, "%s: '%s' is not one line of text", path, quote(buf, f.len, q));
+	return number(&(struct text_field){ buf, n }, at(what, sizeof(what), path), v, why, len);
 }
 
 int kstat_parse_bool(const char *path, const char *buf, size_t n, uint64_t *v,
 		     char *why, size_t len)
 {
-	char q[QUOTE_MAX + 4];
+	char q[TEXT_QUOTE_SIZE];
 
 	if (!one_line(buf, &n) || n != 1 || (buf[0] != 'Y' && buf[0] != 'N'))
 		return fail(why, len, "%s: '%s' is not Y or N", path, quote(buf, n, q));
@@ -106,7 +94,7 @@ static bool printable_word(const char *s, size_t n)
 int kstat_parse_word(const char *path, const char *buf, size_t n, char *out, size_t size,
 		     char *why, size_t len)
 {
-	char q[QUOTE_MAX + 4];
+	char q[TEXT_QUOTE_SIZE];
 
 	if (!one_line(buf, &n) || !printable_word(buf, n) || n >= size)
 		return fail(why, len, "%s: '%s' is not a name of at most %zu characters", path,
@@ -116,34 +104,35 @@ int kstat_parse_word(const char *path, const char *buf, size_t n, char *out, siz
 	return 0;
 }
 
-/* The next blank-separated word of buf[*i..n): its start and length. */
-static size_t next_word(const char *buf, size_t n, size_t *i, const char **w)
+/* The words of the file's one line into @w; their count, or -EINVAL. */
+static int words(const char *path, const char *buf, size_t n, struct text_field *w, int max,
+		 char *why, size_t len)
 {
-	while (*i < n && blank(buf[*i]))
-		(*i)++;
-	*w = buf + *i;
-	while (*i < n && !blank(buf[*i]))
-		(*i)++;
-	return (size_t)(buf + *i - *w);
+	int k;
+
+	if (!one_line(buf, &n))
+		return fail(why, len, "%s: more than one line", path);
+	k = text_split(buf, n, w, max);
+	if (k > max)
+		return fail(why, len, "%s: more than %d fields", path, max);
+	return k;
 }
 
 int kstat_parse_fields(const char *path, const char *buf, size_t n, uint64_t *out, int min,
 		       int max, int *count, char *why, size_t len)
 {
-	char q[QUOTE_MAX + 4];
-	const char *w;
-	size_t i = 0, wl;
-	int k = 0;
+	struct text_field w[WORDS_MAX];
+	char what[KSTAT_PATH_MAX + 16];
+	int k;
 
-	if (!one_line(buf, &n))
-		return fail(why, len, "%s: more than one line", path);
-	while ((wl = next_word(buf, n, &i, &w))) {
-		if (k == max)
-			return fail(why, len, "%s: more than %d fields", path, max);
-		if (!decimal(w, wl, &out[k]))
-			return fail(why, len, "%s: field %d '%s' is not a non-negative integer",
-				    path, k + 1, quote(w, wl, q));
-		k++;
+	assert(max <= WORDS_MAX);
+	k = words(path, buf, n, w, max, why, len);
+	if (k < 0)
+		return k;
+	for (int i = 0; i < k; i++) {
+		snprintf(what, sizeof(what), "%s: field %d", path, i + 1);
+		if (number(&w[i], what, &out[i], why, len))
+			return -EINVAL;
 	}
 	if (k < min)
 		return fail(why, len, "%s: %d fields, expected at least %d", path, k, min);
@@ -154,26 +143,25 @@ int kstat_parse_fields(const char *path, const char *buf, size_t n, uint64_t *ou
 int kstat_parse_algorithms(const char *path, const char *buf, size_t n, char *sel,
 			   size_t selsize, char *list, size_t listsize, char *why, size_t len)
 {
-	char q[QUOTE_MAX + 4];
-	const char *w;
-	size_t i = 0, wl, used = 0;
+	struct text_field w[WORDS_MAX];
+	char q[TEXT_QUOTE_SIZE];
+	size_t used = 0;
+	int k = words(path, buf, n, w, WORDS_MAX, why, len);
 
 	*sel = '\0';
 	*list = '\0';
-	if (!one_line(buf, &n))
-		return fail(why, len, "%s: more than one line", path);
-	while ((wl = next_word(buf, n, &i, &w))) {
-		const bool chosen = wl > 2 && w[0] == '[' && w[wl - 1] == ']';
-		const char *name = chosen ? w + 1 : w;
-		const size_t nl = chosen ? wl - 2 : wl;
+	for (int i = 0; i < k; i++) {
+		const bool chosen = w[i].len > 2 && w[i].s[0] == '[' && w[i].s[w[i].len - 1] == ']';
+		const char *name = chosen ? w[i].s + 1 : w[i].s;
+		const size_t nl = chosen ? w[i].len - 2 : w[i].len;
 
 		if (!printable_word(name, nl) || memchr(name, '[', nl) || memchr(name, ']', nl))
 			return fail(why, len, "%s: '%s' is not an algorithm name", path,
-				    quote(w, wl, q));
+				    text_quote(&w[i], q));
 		if (chosen && *sel)
 			return fail(why, len, "%s: two algorithms are [selected]", path);
 		if (chosen && nl >= selsize)
-			return fail(why, len, "%s: '%s' is too long", path, quote(w, wl, q));
+			return fail(why, len, "%s: '%s' is too long", path, text_quote(&w[i], q));
 		if (chosen)
 			memcpy(sel, name, nl), sel[nl] = '\0';
 		if (used + !!used + nl >= listsize)
@@ -185,6 +173,8 @@ int kstat_parse_algorithms(const char *path, const char *buf, size_t n, char *se
 		used += nl;
 		list[used] = '\0';
 	}
+	if (k < 0)
+		return k;
 	if (!*sel)
 		return fail(why, len, "%s: no algorithm is [selected]", path);
 	return 0;
@@ -196,33 +186,36 @@ static int keyed_line(const char *path, unsigned long line, const char *s, size_
 		      bool colon_kb, const char *const *keys, int nkeys, uint64_t *out,
 		      uint32_t *have, char *why, size_t len)
 {
-	char q[QUOTE_MAX + 4];
-	const char *key, *val, *unit, *more;
-	size_t i = 0, kl = next_word(s, n, &i, &key), vl = next_word(s, n, &i, &val);
-	size_t ul = next_word(s, n, &i, &unit), ml = next_word(s, n, &i, &more);
+	char q[TEXT_QUOTE_SIZE];
+	struct text_field w[3];
+	const int nw = text_split(s, n, w, 3);
+	size_t kl = nw > 0 ? w[0].len : 0;
+	const bool kb = nw == 3 && w[2].len == 2 && !memcmp(w[2].s, "kB", 2);
+	uint64_t v;
 	int k;
 
+	if (nw == 0)
+		return 1;
 	if (colon_kb) {
-		if (!kl || key[kl - 1] != ':')
+		if (!kl || w[0].s[kl - 1] != ':')
 			return 1;
 		kl--;
 	}
 	for (k = 0; k < nkeys; k++)
-		if (strlen(keys[k]) == kl && !memcmp(keys[k], key, kl))
+		if (strlen(keys[k]) == kl && !memcmp(keys[k], w[0].s, kl))
 			break;
 	if (k == nkeys)
 		return 1;
-	if (!decimal(val, vl, &out[k]) || ml ||
-	    (ul && !(colon_kb && ul == 2 && !memcmp(unit, "kB", 2))))
+	if (nw < 2 || nw > 3 || (nw == 3 && !(colon_kb && kb)) ||
+	    number(&w[1], "", &v, why, len))
 		return fail(why, len, "%s:%lu: %s: '%s' is not a number%s", path, line, keys[k],
-			    quote(val, (size_t)(s + n - val), q), colon_kb ? " [kB]" : "");
-	if (ul) {
-		if (out[k] > UINT64_MAX / 1024)
-			return fail(why, len, "%s:%lu: %s: too large", path, line, keys[k]);
-		out[k] *= 1024;
-	}
+			    quote(w[nw > 1].s, (size_t)(s + n - w[nw > 1].s), q),
+			    colon_kb ? " [kB]" : "");
+	if (kb && v > UINT64_MAX / 1024)
+		return fail(why, len, "%s:%lu: %s: too large", path, line, keys[k]);
 	if (*have & (1u << k))
 		return fail(why, len, "%s:%lu: %s a second time", path, line, keys[k]);
+	out[k] = kb ? v * 1024 : v;
 	*have |= 1u << k;
 	return 0;
 }
