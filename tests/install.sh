@@ -27,13 +27,19 @@ cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 pc=$(ls -d "$tmp"/prefix/lib*/pkgconfig | head -1)
 [ -f "$pc/zbud.pc" ]
 flags=$(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs zbud)
-"$cc" "$src/examples/hello.c" $flags -o "$tmp/hello" -Wl,-rpath,"$(dirname "$pc")"
+# As a user types it: zbud.pc's rpath finds libzbud.so.0 at run time.
+"$cc" "$src/examples/hello.c" $flags -o "$tmp/hello"
 check
-"$cc" "$src/examples/store.c" $flags -o "$tmp/store" -Wl,-rpath,"$(dirname "$pc")"
+ldd "$tmp/hello" | grep -q "libzbud.so.0 => $(dirname "$pc")"
+"$cc" "$src/examples/store.c" $flags -o "$tmp/store"
 check_store
 static=$(PKG_CONFIG_PATH=$pc pkg-config --static --cflags --libs zbud)
 "$cc" "$src/examples/store.c" -Wl,-Bstatic $static -Wl,-Bdynamic -o "$tmp/store"
 check_store
-[ -f "$tmp/prefix/include/zswap.h" ][ -x "$tmp/prefix/bin/zbud" ] && [ -f "$tmp/prefix/include/zbud.h" ] && [ -f "$tmp/prefix/include/zpool.h" ]
+for f in include/zswap.h include/zbud.h include/zpool.h include/zbud_source.h bin/zbud \
+	share/man/man1/zbud.1 share/man/man1/zbud-stat.1 share/bash-completion/completions/zbud; do
+	[ -f "$tmp/prefix/$f" ] || { echo "install: no $f"; exit 1; }
+done
+MANPATH=$tmp/prefix/share/man man zbud-stat 2>/dev/null | grep -q 'zbud-stat - the running kernel'
 [ -f "$tmp/prefix/share/zbud/python-heap.lz4-sizes.txt" ]
 echo "install: 1 passed, 0 failed"
