@@ -16,8 +16,8 @@ export LC_ALL=C.UTF-8 MANWIDTH=80
 commands=$("$zbud" --help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p')
 [ -n "$commands" ] && pass || fail "zbud --help lists no command"
 
-# page CMD: the man page of a command
-page() { echo "$build/man/zbud-$1.1"; }
+# page CMD: the man page of a command (zbud(1) tells of `zbud help`)
+page() { if [ "$1" = help ]; then echo "$build/man/zbud.1"; else echo "$build/man/zbud-$1.1"; fi; }
 
 # options ARGS...: the long options `zbud ARGS --help` names
 options() {
@@ -59,6 +59,19 @@ for p in "$build"/man/*.1; do
 	[ -z "$out" ] && pass || fail "man -l $name: $out"
 	man -l "$p" 2>/dev/null | grep -q '^NAME' && pass || fail "man -l $name: no NAME"
 done
+
+# ---- zbud help ----
+for cmd in $commands; do
+	[ "$cmd" = help ] && continue
+	[ "$("$zbud" help "$cmd" 2>&1)" = "$("$zbud" "$cmd" --help 2>&1)" ] && pass ||
+		fail "'zbud help $cmd' is not 'zbud $cmd --help'"
+done
+[ "$("$zbud" help bench store)" = "$("$zbud" bench store --help)" ] && pass || fail "zbud help bench store"
+"$zbud" help >"$tmp/out" && [ "$(sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' "$tmp/out")" = "$commands" ] &&
+	pass || fail "zbud help: not the commands of zbud --help"
+"$zbud" help nope 2>"$tmp/err"
+[ $? = 2 ] && grep -qx "zbud: unknown command 'nope' (try 'zbud --help')" "$tmp/err" && pass ||
+	fail "zbud help nope: $(cat "$tmp/err")"
 
 # ---- the bash completion ----
 . "$src/completion/zbud.bash"

@@ -7,24 +7,60 @@
 #include "cli.h"
 #include "zbud.h"
 
+static int help(int argc, char **argv);
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *what;
 } commands[] = {
-	{ "replay", cmd_replay, "drive a pool through a trace, log every decision" },
-	{ "inspect", cmd_inspect, "draw a pool a page a row: where its free space is" },
 	{ "estimate", cmd_estimate, "what zswap would save on a process, per compressor x allocator" },
 	{ "stat", cmd_stat, "the running kernel's zswap and zram, readable" },
-	{ "bench", cmd_bench, "measure: `zbud bench alloc` (free+alloc pairs vs malloc)" },
+	{ "replay", cmd_replay, "drive a pool through a trace, log every decision" },
+	{ "inspect", cmd_inspect, "draw a pool a page a row: where its free space is" },
+	{ "bench", cmd_bench, "measure: `zbud bench alloc` the allocators, `zbud bench store` the store" },
+	{ "help", help, "a command's options: `zbud help COMMAND`" },
 };
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
+	int width = 0;
+
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if ((int)strlen(commands[i].name) > width)
+			width = (int)strlen(commands[i].name);
 	fprintf(f, "usage: zbud COMMAND [ARGS...]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].what);
-	fprintf(f, "\n`zbud COMMAND --help` tells more.\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-*s  %s\n", width, commands[i].name, commands[i].what);
+	fprintf(f, "\n`zbud help COMMAND` or `zbud COMMAND --help` tells more; `man zbud-COMMAND`\n"
+		"tells all.  Exit status: 0 done, 1 failure, 2 bad input.\n");
+}
+
+static int unknown(const char *name)
+{
+	fprintf(stderr, "zbud: unknown command '%s' (try 'zbud --help')\n", name);
+	return 2;
+}
+
+/* `zbud help [COMMAND [JOB]]`: COMMAND [JOB] --help */
+static int help(int argc, char **argv)
+{
+	char *args[] = { argc > 1 ? argv[1] : NULL, argc > 2 ? argv[2] : "--help", "--help", NULL };
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 3) {
+		fprintf(stderr, "zbud help: one command (and bench's job) at most\n");
+		return 2;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc, args);
+	return unknown(argv[1]);
 }
 
 static int run(int argc, char **argv)
@@ -41,11 +77,10 @@ static int run(int argc, char **argv)
 		printf("zbud %s\n", zbud_version_string());
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "zbud: unknown command '%s' (try 'zbud --help')\n", argv[1]);
-	return 2;
+	return unknown(argv[1]);
 }
 
 int main(int argc, char **argv)
