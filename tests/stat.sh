@@ -187,7 +187,8 @@ says "v6.1 on" --root "$t61" -- '^zswap +enabled, compressor lzo, zpool zbud, ma
 	'^zram0 +lzo-rle, disksize 4\.0 GiB$' '4\.0 MiB stored in 1\.0 MiB compressed, 1\.2 MiB of memory \(ratio 3\.20\)' \
 	'same_pages 256, huge_pages 16 \(16 since set up\)' 'read 4\.0 MiB in 300 requests, written 4\.0 MiB in 1024' \
 	'notify_free 12' '^zram1 +lzo, disksize 0 B \(not initialized\)'
-lacks "v6.1 on" 'zramx|vda|reject_compress_fail|decompress_fail|root'
+lacks "v6.1 on" 'zramx|vda|reject_compress_fail|decompress_fail|root|^zram1.*\n  data'
+grep -A1 '^zram1' "$tmp/out" | tail -1 | grep -q '^  ' && fail "zram1, not initialized, has figures" || pass
 says "6.18 on" --root "$t618" -- 'shrinker on' 'stored_incompressible_pages +10' 'reject_compress_fail +2' \
 	'some_later_counter +42' 'zswpwb 7' 'backing +/dev/loop7: 20\.0 KiB held, 2 pages read, 5 written' \
 	'memory +limit 8\.0 MiB, most used 256\.0 KiB' '^zram10 +zstd'

@@ -140,6 +140,8 @@ static void zram_device(FILE *f, const struct kstat_zram_dev *d)
 
 	fprintf(f, "%-8s %s, disksize %s%s\n", d->name, *d->algorithm ? d->algorithm : "?",
 		size(a, d->disksize), d->initialized ? "" : " (not initialized)");
+	if (!d->initialized)
+		return;                 /* all zeros until disksize is set */
 	if (d->mm_n) {
 		fprintf(f, "  data     %s stored in %s compressed, %s of memory (ratio %s)\n",
 			size(a, m[KSTAT_ORIG_DATA_SIZE]), size(b, m[KSTAT_COMPR_DATA_SIZE]),
