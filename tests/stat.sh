@@ -263,6 +263,10 @@ json "u64 max" "$b" 'j["zswap"]["counters"]["stored_pages"] == float(2**64 - 1)'
 rm "$b/sys/kernel/debug/zswap/stored_pages" && mkfifo "$b/sys/kernel/debug/zswap/stored_pages"
 refuses 2 'stored_pages: not a regular file' --root "$b"
 rm "$b/sys/kernel/debug/zswap/stored_pages"
+# What a later kernel may add is skipped, unless it is a file of one number.
+mkdir "$b/sys/kernel/debug/zswap/a_folder" && mkfifo "$b/sys/kernel/debug/zswap/a_fifo"
+put "$b" sys/kernel/debug/zswap/a_text 'some words\n'
+json "later additions" "$b" 'j["zswap"]["other_counters"] == {}' '"stored_pages" not in j["zswap"]["counters"]'
 put "$b" sys/module/zswap/parameters/enabled 'yes\n'
 refuses 2 "parameters/enabled: 'yes' is not Y or N" --root "$b"
 put "$b" sys/module/zswap/parameters/enabled 'Y\n'

@@ -90,30 +90,30 @@ static int by_name(const void *a, const void *b)
 }
 
 /* One file of the zswap folder: a known counter, or kept as an extra when
- * it holds one number (a later kernel's counter); others are skipped. */
+ * it is a file of one number (a later kernel's counter); anything else a
+ * later kernel may put there is skipped. */
 static int read_counter(struct kstat_ctx *c, const char *name)
 {
 	struct kstat_zswap *z = &c->s->zswap;
 	uint64_t v;
 	int k = 0, err = load(c, ZSWAP_DEBUGFS, name);
 
-	if (err == -ENOENT || err == -EACCES)
-		return 0;
-	if (err)
-		return err;
 	while (k < KSTAT_ZSWAP_NCOUNTERS && strcmp(kstat_zswap_counters[k].name, name))
 		k++;
-	if (k < KSTAT_ZSWAP_NCOUNTERS) {
-		err = kstat_parse_u64(c->path, c->buf, c->n, &z->counter[k], c->why, c->len);
-		z->counter_have |= err ? 0 : 1u << k;
-		return err;
-	}
-	if (z->nextra == KSTAT_EXTRA_MAX || strlen(name) >= sizeof(z->extra[0].name) ||
-	    kstat_parse_u64(c->path, c->buf, c->n, &v, c->why, c->len))
+	if (k == KSTAT_ZSWAP_NCOUNTERS) {
+		if (err || z->nextra == KSTAT_EXTRA_MAX || strlen(name) >= sizeof(z->extra[0].name) ||
+		    kstat_parse_u64(c->path, c->buf, c->n, &v, c->why, c->len))
+			return 0;
+		snprintf(z->extra[z->nextra].name, sizeof(z->extra[0].name), "%s", name);
+		z->extra[z->nextra++].value = v;
 		return 0;
-	snprintf(z->extra[z->nextra].name, sizeof(z->extra[0].name), "%s", name);
-	z->extra[z->nextra++].value = v;
-	return 0;
+	}
+	if (err == -ENOENT || err == -EACCES)
+		return 0;
+	if (!err)
+		err = kstat_parse_u64(c->path, c->buf, c->n, &z->counter[k], c->why, c->len);
+	z->counter_have |= err ? 0 : 1u << k;
+	return err;
 }
 
 static int read_counters(struct kstat_ctx *c)
