@@ -63,15 +63,15 @@ static void test_bool(void **state)
 
 static void test_word(void **state)
 {
-	char out[8];
+	char out[9];
 
 	(void)state;
 	assert_int_equal(kstat_parse_word(P, "zsmalloc\n", 9, out, 9, why, sizeof(why)), 0);
 	assert_string_equal(out, "zsmalloc");
 	assert_int_equal(kstat_parse_word(P, "zsmalloc\n", 9, out, 8, why, sizeof(why)), -EINVAL);
 	assert_string_equal(why, "/sys/x: 'zsmalloc' is not a name of at most 7 characters");
-	assert_int_equal(kstat_parse_word(P, "a b\n", 4, out, 8, why, sizeof(why)), -EINVAL);
-	assert_int_equal(kstat_parse_word(P, "\n", 1, out, 8, why, sizeof(why)), -EINVAL);
+	assert_int_equal(kstat_parse_word(P, "a b\n", 4, out, sizeof(out), why, sizeof(why)), -EINVAL);
+	assert_int_equal(kstat_parse_word(P, "\n", 1, out, sizeof(out), why, sizeof(why)), -EINVAL);
 }
 
 static int fields(const char *text, uint64_t *v, int min, int max, int *n)
