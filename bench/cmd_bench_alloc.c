@@ -147,6 +147,18 @@ static int open_subject(const struct allocator *a, struct subject *t)
 	return t->zbud || t->zpool ? 0 : -1;
 }
 
+/* Free what is left of a subject's @n objects (0 handles: none), then it. */
+static void close_subject(struct subject *t, const unsigned long *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (h[i])
+			do_free(t, h[i]);
+	if (t->zbud)
+		zbud_destroy_pool(t->zbud);
+	if (t->zpool)
+		zpool_destroy_pool(t->zpool);
+}
+
 static struct result measure(const struct allocator *a, const unsigned *sizes, size_t nsizes,
 			     size_t live, unsigned long pairs)
 {
@@ -157,13 +169,13 @@ static struct result measure(const struct allocator *a, const unsigned *sizes, s
 	struct subject t = { 0 };
 
 	if (!h || !sz || open_subject(a, &t))
-		return r;
+		goto out;
 	rss0 = resident_pages();
 	for (size_t i = 0; i < live; i++) {
 		sz[i] = sizes[rng_below(&seed, nsizes)];
 		h[i] = do_alloc(&t, sz[i]);
 		if (!h[i])
-			return r;
+			goto out;
 		fill(&t, h[i], (int)i, sz[i]);
 	}
 	r.resident_pages = resident_pages() - rss0;
@@ -178,7 +190,7 @@ static struct result measure(const struct allocator *a, const unsigned *sizes, s
 			sz[i] = sizes[rng_below(&seed, nsizes)];
 			h[i] = do_alloc(&t, sz[i]);
 			if (!h[i])
-				return r;
+				goto out;
 		}
 		ns = (now_ns() - t0) / (double)pairs;
 		if (round && (round == 1 || ns < r.ns_per_pair))
@@ -199,6 +211,10 @@ static struct result measure(const struct allocator *a, const unsigned *sizes, s
 		r.pool_pages = zpool_get_total_size(t.zpool) / ZBUD_PAGE_SIZE;
 	}
 	r.ok = 1;
+out:
+	close_subject(&t, h, h && sz ? live : 0);
+	free(h);
+	free(sz);
 	return r;
 }
 
