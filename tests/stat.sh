@@ -303,9 +303,10 @@ run --help && grep -q '^Examples:' "$tmp/out" && pass || fail "--help"
 run --root "$t618" --watch 0.01 --count 3
 if [ $? = 0 ] && [ "$(wc -l <"$tmp/out")" = 4 ] && head -1 "$tmp/out" | grep -q 'zswpin/s.*zram10' &&
 	[ "$(grep -c '^ *0\.0 ' "$tmp/out")" = 3 ]; then pass; else fail "--watch: $(cat "$tmp/out" "$tmp/err")"; fi
+# Ctrl-C ends --watch cleanly (exit 0), once it has printed two lines.
 "$zbud" stat --watch 0.05 >"$tmp/out" 2>&1 &
 pid=$!
-sleep 0.5
+for _ in $(seq 1 400); do [ "$(wc -l <"$tmp/out")" -ge 3 ] && break; sleep 0.05; done
 kill -INT $pid
 wait $pid
 st=$?
