@@ -106,7 +106,7 @@ tree_off() {
 
 # run ARGS...: zbud stat ARGS, stdout and stderr to $tmp/out, $tmp/err
 run() {
-	timeout 20 "$zbud" stat "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	timeout 60 "$zbud" stat "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
 }
 
 # says WHAT ARGS... -- PATTERN...: exits 0, quiet on stderr, and stdout has
