@@ -299,7 +299,12 @@ static void usage(FILE *f)
 		"installed.  Prints ns per pair, resident pages once the working set is\n"
 		"written, and each pool's pages against the ideal ceil(bytes / 4096).\n"
 		"Defaults: --live 1000,20000,200000 --pairs %lu.  --live takes up to %d\n"
-		"sets, each 1 to %lu objects; --pairs is 1 to %lu.\n", DEFAULT_PAIRS,
+		"sets, each 1 to %lu objects; --pairs is 1 to %lu.\n"
+		"\n"
+		"Examples:\n"
+		"  zbud bench alloc --live 20000\n"
+		"  zbud bench alloc --sizes sizes.txt --live 1000,100000 --pairs 500000\n",
+		DEFAULT_PAIRS,
 		BENCH_ALLOC_MAX_LIVE_SETS, MAX_LIVE, MAX_PAIRS);
 }
 

@@ -19,9 +19,10 @@ commands=$("$zbud" --help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p')
 # page CMD: the man page of a command (zbud(1) tells of `zbud help`)
 page() { if [ "$1" = help ]; then echo "$build/man/zbud.1"; else echo "$build/man/zbud-$1.1"; fi; }
 
-# options ARGS...: the long options `zbud ARGS --help` names
+# options ARGS...: the long options `zbud ARGS --help` names above its
+# examples (which may show other commands' options)
 options() {
-	"$zbud" "$@" --help 2>&1 | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u
+	"$zbud" "$@" --help 2>&1 | sed '/^Examples:$/,$d' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u
 }
 
 for cmd in $commands; do
@@ -58,6 +59,14 @@ for p in "$build"/man/*.1; do
 	out=$(man --warnings -l "$p" 2>&1 >/dev/null)
 	[ -z "$out" ] && pass || fail "man -l $name: $out"
 	man -l "$p" 2>/dev/null | grep -q '^NAME' && pass || fail "man -l $name: no NAME"
+done
+
+# ---- every command's --help ends with examples ----
+for h in $commands "bench alloc" "bench store"; do
+	[ "$h" = help ] && continue
+	"$zbud" $h --help >"$tmp/out" 2>&1
+	sed -n '/^Examples:$/,$p' "$tmp/out" | grep -q "^  .*zbud " && ! sed '1,/^Examples:$/d' "$tmp/out" |
+		grep -qvE '^  |^$' && pass || fail "'zbud $h --help' does not end with Examples: and example lines"
 done
 
 # ---- zbud help ----

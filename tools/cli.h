@@ -78,6 +78,10 @@ int cli_output_finish(struct cli_output *o, bool ok, char *err, size_t errlen);
  * not already failed; else @status. */
 int cli_close_stdout(const char *cmd, int status);
 
+/* Whether @path may take a PNG: its extension is .png (any case), or it has
+ * none (/dev/stdout); a .jpg name holding a PNG would mislead. */
+bool cli_png_name(const char *path);
+
 struct zpool_page_info;
 
 /* inspect_plot.c (built with PLplot): draw @n pages into @png, which it

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,4 +78,12 @@ int cli_close_stdout(const char *cmd, int status)
 		return 1;
 	}
 	return status;
+}
+
+bool cli_png_name(const char *path)
+{
+	const char *base = strrchr(path, '/'), *dot;
+
+	dot = strrchr(base ? base + 1 : path, '.');
+	return !dot || dot == (base ? base + 1 : path) || !strcasecmp(dot, ".png");
 }

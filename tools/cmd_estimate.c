@@ -61,8 +61,10 @@ static void usage(FILE *f)
 		"  --all              every page in memory, not only the anonymous private ones\n"
 		"                     zswap is given\n"
 		"  --mapping TEXT     processes: only mappings whose path contains TEXT\n"
-		"  --delay SECONDS    -- CMD: read it after this long at the latest\n"
-		"  --compressor LIST  NAME[:LEVEL],... (default: lz4,lz4hc,zstd,lzo,deflate)\n"
+		"  --delay SECONDS    -- CMD: read it after this long at the latest (default:\n"
+		"                     none; it is read when it stops itself or exits)\n"
+		"  --compressor LIST  NAME[:LEVEL],... (default: lz4,lz4hc,zstd,lzo,deflate,\n"
+		"                     each at its default level: lz4hc 9, zstd 3, deflate 6)\n"
 		"  --zpool LIST       allocators (default: all built in, and ideal: the\n"
 		"                     compressed bytes in whole pages)\n"
 		"  --threads N        compressing threads (default: the CPUs online)\n"
@@ -73,7 +75,15 @@ static void usage(FILE *f)
 		"  --json             all figures as JSON\n"
 		"  --prometheus       the figures in Prometheus's text exposition format\n"
 		"  --plot FILE.png    the size histogram and the ratios, drawn\n"
-		"  --save-sizes FILE  the first compressor's sizes, one a line (zbud inspect)\n");
+		"  --save-sizes FILE  the first compressor's sizes, one a line (zbud inspect)\n"
+		"\n"
+		"Exit status: 0; 1 when the target cannot be read or run, or the output not\n"
+		"written; 2 for a bad option or value, or a file that is not a core.\n"
+		"\n"
+		"Examples:\n"
+		"  zbud estimate\n"
+		"  sudo zbud estimate --pid \"$(pidof -s postgres)\" --sample 0.1 --compressor lz4,zstd\n"
+		"  zbud estimate --delay 30 --json -- ./server --port 8080 >estimate.json\n");
 }
 
 /* ---- options ---- */
@@ -277,6 +287,8 @@ static int parse(int argc, char **argv, struct args *a)
 		return bad("%s", "--delay is for a command started with -- CMD");
 	if (a->sel.mapping && (a->core || a->raw))
 		return bad("%s", "--mapping is for processes, not files");
+	if (a->plot && !cli_png_name(a->plot))
+		return bad("--plot writes a PNG, not what '%s' names: name it FILE.png", a->plot);
 #ifndef ZBUD_PLPLOT
 	if (a->plot)
 		return bad("%s", "--plot needs PLplot, and this zbud was built without it "

@@ -382,7 +382,12 @@ static void usage(FILE *f)
 		"  --plot FILE.png   the same rows as an image too%s\n"
 		"\n"
 		"FILE '-' is standard input.  Exit status: 0; 1 when a file cannot be read or\n"
-		"written; 2 for bad arguments, a bad trace or a bad size.\n", PLOT_NOTE);
+		"written; 2 for bad arguments, a bad trace or a bad size.\n"
+		"\n"
+		"Examples:\n"
+		"  zbud inspect --trace trace.txt --rows 20\n"
+		"  zbud estimate --raw core.bin --save-sizes sizes.txt && zbud inspect --sizes sizes.txt\n",
+		PLOT_NOTE);
 }
 
 struct args {
@@ -450,6 +455,11 @@ static int parse(int argc, char **argv, struct args *a)
 	if (!zpool_has_pool(a->allocator)) {
 		fprintf(stderr, "zbud inspect: unknown allocator '%s' (known:", a->allocator);
 		print_drivers(stderr);
+		return 2;
+	}
+	if (a->plot && !cli_png_name(a->plot)) {
+		fprintf(stderr, "zbud inspect: --plot writes a PNG, not what '%s' names: name it FILE.png\n",
+			a->plot);
 		return 2;
 	}
 #ifndef ZBUD_PLPLOT

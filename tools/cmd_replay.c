@@ -27,7 +27,11 @@ static void usage(FILE *f)
 		"  --no-log          print no log (with --summary: the summary alone)\n"
 		"\n"
 		"Exit status: 0; 1 when the trace cannot be read or a check fails; 2 for a\n"
-		"bad trace or bad arguments (the log up to the bad line is printed).\n");
+		"bad trace or bad arguments (the log up to the bad line is printed).\n"
+		"\n"
+		"Examples:\n"
+		"  printf 'a 1 100\\na 2 3000\\nf 1\\nr 3\\n' | zbud replay\n"
+		"  zbud replay --allocator zsmalloc --check --summary --no-log trace.txt\n");
 }
 
 static void print_summary(const char *name, const struct replay_summary *s)
