@@ -38,6 +38,19 @@ static void assert_loads(struct zswap *zs, uint64_t key, const void *want)
 	assert_memory_equal(back, want, PAGE);
 }
 
+/* Text pages 0 .. @n - 1 under keys 0 .. @n - 1: stored, then loaded back. */
+static void round_trip_text(struct zswap *zs, uint64_t n)
+{
+	for (uint64_t k = 0; k < n; k++) {
+		text_page(page, k);
+		assert_int_equal(zswap_store(zs, k, page), 0);
+	}
+	for (uint64_t k = 0; k < n; k++) {
+		text_page(page, k);
+		assert_loads(zs, k, page);
+	}
+}
+
 static struct zswap_stats stats(struct zswap *zs)
 {
 	struct zswap_stats st;
@@ -57,14 +70,7 @@ static void test_round_trip_everywhere(void **state)
 			};
 			struct zswap *zs = create(&cfg);
 
-			for (uint64_t k = 0; k < 64; k++) {
-				text_page(page, k);
-				assert_int_equal(zswap_store(zs, k, page), 0);
-			}
-			for (uint64_t k = 0; k < 64; k++) {
-				text_page(page, k);
-				assert_loads(zs, k, page);
-			}
+			round_trip_text(zs, 64);
 			assert_true(stats(zs).compr_data_size < stats(zs).orig_data_size);
 			zswap_destroy(zs);
 		}
@@ -327,14 +333,7 @@ static void test_tiny_limits(void **state)
 		snprintf(path, sizeof(path), "/tmp/zswap-tiny-%d", (int)getpid());
 		unlink(path);
 		zs = create(&cfg);
-		for (uint64_t k = 0; k < 20; k++) {
-			text_page(page, k);
-			assert_int_equal(zswap_store(zs, k, page), 0);
-		}
-		for (uint64_t k = 0; k < 20; k++) {
-			text_page(page, k);
-			assert_loads(zs, k, page);
-		}
+		round_trip_text(zs, 20);
 		assert_true(stats(zs).written_back_pages >= 18);
 		zswap_destroy(zs);
 	}
