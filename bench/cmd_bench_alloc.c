@@ -346,6 +346,7 @@ static int parse_live(const char *arg, struct bench_alloc_args *a)
 
 int bench_alloc_parse_args(int argc, char **argv, struct bench_alloc_args *a)
 {
+	char q[CLI_QUOTE_SIZE];
 	uint64_t v;
 
 	*a = (struct bench_alloc_args){
@@ -358,8 +359,11 @@ int bench_alloc_parse_args(int argc, char **argv, struct bench_alloc_args *a)
 			return 0;
 		} else if (!strcmp(argv[i], "--measure") && i + 1 < argc) {
 			a->only = find_allocator(argv[++i]); /* a child: see run_child() */
-			if (!a->only)
+			if (!a->only) {
+				fprintf(stderr, "zbud bench alloc: --measure: unknown allocator '%s'\n",
+					cli_quote(argv[i], q));
 				return 2;
+			}
 		} else if (!strcmp(argv[i], "--sizes") && i + 1 < argc) {
 			a->path = argv[++i];
 		} else if (!strcmp(argv[i], "--live") && i + 1 < argc) {
@@ -372,7 +376,7 @@ int bench_alloc_parse_args(int argc, char **argv, struct bench_alloc_args *a)
 			i++;
 		} else {
 			fprintf(stderr, "zbud bench alloc: unknown or incomplete option '%s' "
-				"(try --help)\n", argv[i]);
+				"(try --help)\n", cli_quote(argv[i], q));
 			return 2;
 		}
 	}

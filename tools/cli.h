@@ -28,6 +28,15 @@ struct replay_args {
 };
 int replay_parse_args(int argc, char **argv, struct replay_args *a);
 
+/* Rows kept for drawing are whole zpool_page_info copies (~800 bytes);
+ * more rows than this nobody reads. */
+#define INSPECT_MAX_ROWS 100000
+struct inspect_args {
+	const char *allocator, *trace, *sizes, *plot;
+	size_t rows;
+};
+int inspect_parse_args(int argc, char **argv, struct inspect_args *a);
+
 /* The benchmarks behind `zbud bench`, one file each. */
 int bench_alloc(int argc, char **argv);
 
@@ -72,6 +81,12 @@ FILE *cli_output_open(struct cli_output *o, const char *path, char *err, size_t 
 /* Once o->f is closed: @ok, put it at the path; else remove it.  0, or -1
  * (always when !@ok) with one line in @err when the rename failed. */
 int cli_output_finish(struct cli_output *o, bool ok, char *err, size_t errlen);
+
+/* cli_quote - an argument to quote in a one-line message: its printable
+ * bytes ('?' for others: a newline would make two lines), cut if long */
+#define CLI_QUOTE_MAX 64
+#define CLI_QUOTE_SIZE (CLI_QUOTE_MAX + 4)
+const char *cli_quote(const char *s, char buf[CLI_QUOTE_SIZE]);
 
 /* Every command's last word on standard output: flushed; a write error
  * (ENOSPC for > /dev/full) said in one line, status 1, if the command had

@@ -69,6 +69,18 @@ int cli_output_finish(struct cli_output *o, bool ok, char *err, size_t errlen)
 	return ok ? rc : -1;
 }
 
+const char *cli_quote(const char *s, char buf[CLI_QUOTE_SIZE])
+{
+	size_t n = 0;
+
+	for (; s[n] && n < CLI_QUOTE_MAX; n++)
+		buf[n] = s[n] >= 0x20 && s[n] < 0x7f ? s[n] : '?';
+	if (s[n])
+		memcpy(buf + n, "...", 3), n += 3;
+	buf[n] = '\0';
+	return buf;
+}
+
 int cli_close_stdout(const char *cmd, int status)
 {
 	/* A command that failed has said why; a write error then adds nothing. */

@@ -26,10 +26,6 @@
 #define CHUNK 64u
 #define COLUMNS (PAGE / CHUNK)
 
-/* Rows kept for drawing are whole zpool_page_info copies (~800 bytes);
- * more rows than this nobody reads. */
-#define MAX_ROWS 100000
-
 /*
  * How an allocator's pages fall into the free-space histogram: a page holding
  * every place in @full takes no more objects (zbud's buddied list); the
@@ -390,18 +386,13 @@ static void usage(FILE *f)
 		PLOT_NOTE);
 }
 
-struct args {
-	const char *allocator, *trace, *sizes, *plot;
-	size_t rows;
-};
-
 static bool parse_rows(const char *s, size_t *rows)
 {
 	const struct text_field f = { s, strlen(s) };
 	uint64_t v;
 	char why[128];
 
-	if (text_number(&f, "--rows", 0, MAX_ROWS, &v, why, sizeof(why))) {
+	if (text_number(&f, "--rows", 0, INSPECT_MAX_ROWS, &v, why, sizeof(why))) {
 		fprintf(stderr, "zbud inspect: %s\n", why);
 		return false;
 	}
@@ -409,9 +400,9 @@ static bool parse_rows(const char *s, size_t *rows)
 	return true;
 }
 
-/* Returns -1 to go on, else the exit status. */
-static int parse(int argc, char **argv, struct args *a)
+int inspect_parse_args(int argc, char **argv, struct inspect_args *a)
 {
+	char q[CLI_QUOTE_SIZE];
 	const char *rows = NULL;
 	const struct {
 		const char *name, *what;
@@ -425,6 +416,7 @@ static int parse(int argc, char **argv, struct args *a)
 	};
 	const size_t nopts = sizeof(opts) / sizeof(opts[0]);
 
+	*a = (struct inspect_args){ .allocator = "zbud", .rows = 40 };
 	for (int i = 1; i < argc; i++) {
 		size_t o = 0;
 
@@ -436,7 +428,7 @@ static int parse(int argc, char **argv, struct args *a)
 			o++;
 		if (o == nopts) {
 			fprintf(stderr, "zbud inspect: unknown %s '%s' (try --help)\n",
-				argv[i][0] == '-' ? "option" : "argument", argv[i]);
+				argv[i][0] == '-' ? "option" : "argument", cli_quote(argv[i], q));
 			return 2;
 		}
 		if (++i == argc) {
@@ -453,7 +445,8 @@ static int parse(int argc, char **argv, struct args *a)
 		return 2;
 	}
 	if (!zpool_has_pool(a->allocator)) {
-		fprintf(stderr, "zbud inspect: unknown allocator '%s' (known:", a->allocator);
+		fprintf(stderr, "zbud inspect: unknown allocator '%s' (known:",
+			cli_quote(a->allocator, q));
 		print_drivers(stderr);
 		return 2;
 	}
@@ -474,10 +467,10 @@ static int parse(int argc, char **argv, struct args *a)
 
 int cmd_inspect(int argc, char **argv)
 {
-	struct args a = { .allocator = "zbud", .rows = 40 };
+	struct inspect_args a;
 	struct inspect in = { .layout = layouts };
 	struct source src = { 0 };
-	int st = parse(argc, argv, &a);
+	int st = inspect_parse_args(argc, argv, &a);
 
 	if (st >= 0)
 		return st;

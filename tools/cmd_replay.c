@@ -72,6 +72,7 @@ static int take_value(int argc, char **argv, int *i, const char **to)
 
 int replay_parse_args(int argc, char **argv, struct replay_args *a)
 {
+	char q[CLI_QUOTE_SIZE], q2[CLI_QUOTE_SIZE];
 	bool options = true;
 
 	*a = (struct replay_args){ .opts = { .allocator = "zbud", .log = true } };
@@ -93,18 +94,20 @@ int replay_parse_args(int argc, char **argv, struct replay_args *a)
 		} else if (options && !strcmp(arg, "--")) {
 			options = false;        /* a TRACE may start with '-' after it */
 		} else if (options && arg[0] == '-' && arg[1]) {
-			fprintf(stderr, "zbud replay: unknown option '%s' (try --help)\n", arg);
+			fprintf(stderr, "zbud replay: unknown option '%s' (try --help)\n",
+				cli_quote(arg, q));
 			return 2;
 		} else if (a->path) {
 			fprintf(stderr, "zbud replay: one TRACE at most, got '%s' and '%s'\n",
-				a->path, arg);
+				cli_quote(a->path, q), cli_quote(arg, q2));
 			return 2;
 		} else {
 			a->path = arg;
 		}
 	}
 	if (!zpool_has_pool(a->opts.allocator)) {
-		fprintf(stderr, "zbud replay: unknown allocator '%s' (known:", a->opts.allocator);
+		fprintf(stderr, "zbud replay: unknown allocator '%s' (known:",
+			cli_quote(a->opts.allocator, q));
 		for (unsigned i = 0; zpool_driver_name(i); i++)
 			fprintf(stderr, " %s", zpool_driver_name(i));
 		fprintf(stderr, ")\n");
