@@ -8,9 +8,12 @@
  * leaves F as it was, not half a PNG.  Something at F that is not a regular
  * file or a link (a directory, a device such as /dev/full, a FIFO) is
  * refused: renaming over it would replace a device node, not write to it.
+ * Interrupted (Ctrl-C, a kill), the command removes the temporary file
+ * before it dies.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,29 @@
 
 /* Temporary names tried before giving up: each is new (O_EXCL). */
 #define TMP_TRIES 100
+
+/* The temporary file being written, for the signal handler to remove. */
+static const char *volatile pending;
+
+static void remove_pending(int sig)
+{
+	if (pending)
+		unlink(pending); /* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void watch(const char *tmp)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	static bool set;
+
+	pending = tmp;
+	for (size_t i = 0; !set && i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (signal(sigs[i], remove_pending) == SIG_IGN)
+			signal(sigs[i], SIG_IGN); /* ignored by whoever started us: keep it so */
+	set = true;
+}
 
 FILE *cli_output_open(struct cli_output *o, const char *path, char *err, size_t errlen)
 {
@@ -48,6 +74,8 @@ FILE *cli_output_open(struct cli_output *o, const char *path, char *err, size_t 
 			 o->tmp ? strerror(errno) : "out of memory");
 		free(o->tmp);
 		o->tmp = NULL;
+	} else {
+		watch(o->tmp);
 	}
 	return o->f;
 }
@@ -64,6 +92,7 @@ int cli_output_finish(struct cli_output *o, bool ok, char *err, size_t errlen)
 	}
 	if (!ok || rc)
 		unlink(o->tmp);
+	pending = NULL;
 	free(o->tmp);
 	o->tmp = NULL;
 	return ok ? rc : -1;
