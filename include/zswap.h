@@ -322,7 +322,8 @@ const struct zswap_compressor *zswap_compressor_at(unsigned int i);
 
 /*
  * zswap_page_same_filled - whether every machine word of the 4096 bytes at
- * @page is the same (the kernel's test); stores that word in *@word
+ * @page is the same (the kernel's test); stores that word in *@word unless
+ * @word is NULL.  false for @page NULL.
  */
 bool zswap_page_same_filled(const void *page, unsigned long *word);
 
