@@ -48,10 +48,12 @@ static void absorb(struct sip *s, uint64_t m)
 /* Little-endian, whatever the machine: the hash is defined so. */
 static uint64_t le64(const unsigned char *p)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
+	memcpy(&v, p, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
 	return v;
 }
 
