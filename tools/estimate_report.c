@@ -311,9 +311,12 @@ int estimate_print_json(FILE *f, const struct est_report *rep)
 			 "zpools", zpools, "compressors", codecs);
 	if (!root)
 		return -ENOMEM;
-	err = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || fputc('\n', f) == EOF;
+	/* A write that failed says why (> /dev/full: ENOSPC), as the table does. */
+	errno = 0;
+	err = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || fputc('\n', f) == EOF
+		? (errno ? -errno : -EIO) : 0;
 	json_decref(root);
-	return err ? -EIO : 0;
+	return err;
 }
 
 int estimate_save_sizes(const char *path, const struct est_result *res)
