@@ -155,9 +155,10 @@ struct zswap_stats {
 	uint64_t written_back_pages;
 	/* Event: stores of a key already stored; its entry is dropped first.
 	 * Counted at the start of every such store, whatever then becomes of
-	 * it, as v6.6 to v6.8 count it; v6.1 counted only the stores that
-	 * succeeded, and kept the old entry when one failed.  Linux v6.9
-	 * dropped this counter. */
+	 * it, as v6.6 to v6.8 count it.  In v6.1 the old entry was dropped
+	 * first too, but by frontswap, before zswap saw the store, so zswap
+	 * counted only a duplicate frontswap had not dropped itself: almost
+	 * never.  Linux v6.9 dropped this counter. */
 	uint64_t duplicate_entry;
 	/* Bytes the pools take (the allocators' 4 KiB pages) and, here, the
 	 * raw pages; same-filled entries and written-back pages take none. */
