@@ -47,17 +47,32 @@ struct allocator {
 	const char *marker;             /* a symbol only that allocator defines */
 };
 
-static const struct allocator allocators[] = {
-	{ "zbud", NULL, NULL },         /* direct: zbud.h */
-	{ "z3fold", NULL, NULL },       /* the other drivers through zpool.h */
-	{ "zsmalloc", NULL, NULL },
-	{ "zblock", NULL, NULL },
+/* The rows: zbud through its own zbud.h, then every other zpool driver, from
+ * the driver table, through zpool.h, then the general allocators. */
+#define ZBUD_DIRECT "zbud"
+#define MAX_ALLOCATORS 16
+
+static const struct allocator general[] = {
 	{ "glibc", NULL, NULL },
 	{ "mimalloc", "libmimalloc.so.2", "mi_malloc" },
 	{ "jemalloc", "libjemalloc.so.2", "mallctl" },
 };
 
-#define NALLOCATORS (sizeof(allocators) / sizeof(allocators[0]))
+static struct allocator allocators[MAX_ALLOCATORS];
+static size_t nallocators;
+
+static void list_allocators(void)
+{
+	const char *type;
+
+	nallocators = 0; /* the table is built afresh each time arguments are parsed */
+	allocators[nallocators++] = (struct allocator){ ZBUD_DIRECT, NULL, NULL };
+	for (unsigned int i = 0; (type = zpool_driver_name(i)); i++)
+		if (strcmp(type, ZBUD_DIRECT) && nallocators < MAX_ALLOCATORS - 3)
+			allocators[nallocators++] = (struct allocator){ type, NULL, NULL };
+	for (size_t i = 0; i < sizeof(general) / sizeof(general[0]); i++)
+		allocators[nallocators++] = general[i];
+}
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -138,7 +153,7 @@ static void fill(const struct subject *t, unsigned long h, int byte, size_t size
 
 static int open_subject(const struct allocator *a, struct subject *t)
 {
-	if (!strcmp(a->name, "zbud"))
+	if (!strcmp(a->name, ZBUD_DIRECT))
 		t->zbud = zbud_create_pool(NULL);
 	else if (zpool_has_pool(a->name))
 		t->zpool = zpool_create_pool(a->name, "bench", NULL);
@@ -263,7 +278,7 @@ static struct result run_child(const struct allocator *a, const char *path,
 
 static const struct allocator *find_allocator(const char *name)
 {
-	for (size_t k = 0; k < NALLOCATORS; k++)
+	for (size_t k = 0; k < nallocators; k++)
 		if (!strcmp(allocators[k].name, name))
 			return &allocators[k];
 	return NULL;
@@ -294,10 +309,25 @@ static void usage(FILE *f)
 		"\n"
 		"Times random free-then-alloc pairs at each working set of live objects,\n"
 		"with sizes drawn from FILE (one a line; default: the shipped LZ4 sizes of a\n"
-		"real Python heap), for zbud, z3fold and zsmalloc (through zpool), glibc\n"
-		"malloc, and mimalloc and jemalloc where\n"
-		"installed.  Prints ns per pair, resident pages once the working set is\n"
-		"written, and each pool's pages against the ideal ceil(bytes / 4096).\n"
+		"real Python heap), each allocator in a process of its own:\n ");
+	for (size_t k = 0, col = 1; k < nallocators; k++) {
+		char item[64];
+
+		snprintf(item, sizeof(item), " %s%s%s", allocators[k].name,
+			 !strcmp(allocators[k].name, ZBUD_DIRECT) ? " (zbud.h)"
+			 : zpool_has_pool(allocators[k].name) ? " (zpool)"
+			 : allocators[k].preload ? " (where installed)" : "",
+			 k + 1 < nallocators ? "," : ".");
+		if (col + strlen(item) > 78) {
+			fputs("\n ", f);
+			col = 1;
+		}
+		col += strlen(item);
+		fputs(item, f);
+	}
+	fprintf(f, "\n"
+		"Prints ns per pair, resident pages once the working set is written, and\n"
+		"each pool's pages against the ideal ceil(bytes / 4096).\n"
 		"Defaults: --live 1000,20000,200000 --pairs %lu.  --live takes up to %d\n"
 		"sets, each 1 to %lu objects; --pairs is 1 to %lu.\n"
 		"\n"
@@ -349,6 +379,7 @@ int bench_alloc_parse_args(int argc, char **argv, struct bench_alloc_args *a)
 	char q[CLI_QUOTE_SIZE];
 	uint64_t v;
 
+	list_allocators();
 	*a = (struct bench_alloc_args){
 		.live = { 1000, 20000, 200000 }, .nlive = 3, .pairs = DEFAULT_PAIRS,
 		.path = data_path(DEFAULT_SIZES),
@@ -415,7 +446,7 @@ int bench_alloc(int argc, char **argv)
 	printf("%9s  %-9s %9s %10s %11s %7s %7s %7s\n", "live", "allocator", "ns/pair",
 	       "resident", "pool pages", "ideal", "x ideal", "meta %");
 	for (int l = 0; l < a.nlive; l++) {
-		for (size_t k = 0; k < NALLOCATORS; k++) {
+		for (size_t k = 0; k < nallocators; k++) {
 			struct result r = run_child(&allocators[k], path, sizes, nsizes, a.live[l],
 						   a.pairs);
 

@@ -144,11 +144,13 @@ uint64_t zpool_compact(struct zpool *pool);
 /*
  * ---- For static linking only ----
  *
- * What the zbud tools and tests use beyond the stable API above: where an
- * allocator put an object, a walk over its pages, and its invariant
+ * What the zbud tools and tests use beyond the stable API above: what each
+ * allocator is (its largest object, whether it evicts, how its pages are
+ * named), where it put an object, a walk over its pages, and its invariant
  * checker.  These may change between versions; link libzbud statically to
  * use them.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -158,21 +160,55 @@ extern "C" {
 #pragma GCC visibility push(default)
 
 /*
- * zpool_handle_place - where the allocator put a live handle, as named in
- * `zbud replay` logs: "first" or "last" for zbud, "ok" where the driver has
- * no such places.
+ * Where an allocator puts an object in a page: the word `zbud replay` logs
+ * after each allocation (zpool_place_name()), and the letter `zbud inspect`
+ * draws in each byte it takes (zpool_place_letter()).
  */
-const char *zpool_handle_place(struct zpool *pool, unsigned long handle);
+enum zpool_place {
+	ZPOOL_PLACE_STALE,      /* no live object: "stale", '?' */
+	ZPOOL_PLACE_SLOT,       /* one of a class's equal slots: "ok", 'o' */
+	ZPOOL_PLACE_FIRST,      /* from the start of the page: "first", 'F' */
+	ZPOOL_PLACE_MIDDLE,     /* between FIRST and LAST: "middle", 'M' */
+	ZPOOL_PLACE_LAST,       /* up to the end of the page: "last", 'L' */
+	ZPOOL_PLACE_HEADLESS,   /* the whole page, no header: "headless", 'H' */
+	ZPOOL_PLACE_HEADER,     /* room a page's header takes (kept out of line,
+				   but its room is kept): "header", 'h' */
+	ZPOOL_PLACE_NR
+};
+
+const char *zpool_place_name(enum zpool_place place);
+char zpool_place_letter(enum zpool_place place);
+
+/* What a zpool user needs to know of an allocator, without probing it. */
+struct zpool_info {
+	const char *type;               /* its name, as zpool_create_pool() takes it */
+	size_t max_size;                /* the largest object; larger: -ENOSPC */
+	bool evicts;                    /* zpool_shrink() and zpool_reclaim_page() can
+					   free pages (with an evict callback) */
+	bool compacts;                  /* zpool_compact() can free pages */
+	unsigned int full_places;       /* bit (1 << place): a page holding an object
+					   at every such place takes no more (zbud:
+					   FIRST and LAST); 0 when pages are not full
+					   by their places */
+	const char *full_name;          /* what such pages are called ("buddied") */
+	const char *lists_name;         /* the lists the other pages are on, by their
+					   free 64-byte chunks ("unbuddied"), or NULL */
+};
+
+/* zpool_info - the allocator @type's, or NULL when none has that name */
+const struct zpool_info *zpool_info(const char *type);
+/* zpool_driver_info - the @i-th built-in allocator's, NULL past the last */
+const struct zpool_info *zpool_driver_info(unsigned int i);
+
+/* zpool_handle_place - where the allocator put a live handle */
+enum zpool_place zpool_handle_place(struct zpool *pool, unsigned long handle);
 
 /* One page of a pool, as inspection draws it: the bytes in use, and by what. */
 #define ZPOOL_MAX_REGIONS 128
 
 struct zpool_region {
 	uint16_t start, end;            /* bytes [start, end) of the page */
-	char place;                     /* 'h' header (kept out of line, but its
-					   room in the page is taken), 'F' first,
-					   'M' middle, 'L' last, 'H' headless,
-					   'o' objects of a size class */
+	enum zpool_place place;
 };
 
 struct zpool_page_info {

@@ -40,6 +40,49 @@ static void test_registry(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
+/* Each allocator's own account of itself is what it does: its largest
+ * object (found by bisection, as a user once had to), whether it evicts and
+ * compacts. */
+static void test_drivers_describe_themselves(void **state)
+{
+	const struct zpool_info *info;
+
+	(void)state;
+	assert_null(zpool_info("nope"));
+	assert_null(zpool_info(NULL));
+	for (unsigned int i = 0; (info = zpool_driver_info(i)); i++) {
+		struct zpool *pool = zpool_create_pool(info->type, "x", &ops);
+		unsigned int lo = 0, hi = 1u << 20;
+		unsigned long h;
+
+		assert_ptr_equal(zpool_info(info->type), info);
+		assert_string_equal(zpool_driver_name(i), info->type);
+		assert_non_null(pool);
+		while (lo < hi) {
+			const unsigned int mid = (lo + hi + 1) / 2;
+
+			if (zpool_malloc(pool, mid, &h))
+				hi = mid - 1;
+			else
+				lo = mid;
+		}
+		assert_int_equal(lo, info->max_size);
+		assert_int_equal(zpool_evictable(pool), info->evicts);
+		assert_int_equal(zpool_shrink(pool, 1, NULL) == 0, info->evicts);
+		if (!info->full_places)
+			assert_null(info->full_name);
+		zpool_destroy_pool(pool);
+	}
+	assert_int_equal(zpool_place_letter(ZPOOL_PLACE_SLOT), 'o');
+	assert_string_equal(zpool_place_name(ZPOOL_PLACE_SLOT), "ok");
+	for (int p = 0; p < ZPOOL_PLACE_NR; p++)
+		for (int q = 0; q < p; q++) {
+			assert_true(zpool_place_letter(p) != zpool_place_letter(q));
+			assert_true(strcmp(zpool_place_name(p), zpool_place_name(q)));
+		}
+	assert_int_equal(zpool_place_letter(ZPOOL_PLACE_NR), '?');
+}
+
 static void test_basic_calls(void **state)
 {
 	int token;
@@ -58,8 +101,8 @@ static void test_basic_calls(void **state)
 	assert_int_equal(zpool_malloc(pool, 4000, &a), -ENOSPC);
 	assert_int_equal(zpool_malloc(pool, 1000, &a), 0);
 	assert_int_equal(zpool_malloc(pool, 1000, &b), 0);
-	assert_string_equal(zpool_handle_place(pool, a), "first");
-	assert_string_equal(zpool_handle_place(pool, b), "last");
+	assert_int_equal(zpool_handle_place(pool, a), ZPOOL_PLACE_FIRST);
+	assert_int_equal(zpool_handle_place(pool, b), ZPOOL_PLACE_LAST);
 	assert_int_equal(zpool_get_total_size(pool), 4096); /* bytes, not pages */
 	p = zpool_map_handle(pool, a, ZPOOL_MM_WO);
 	memcpy(p, "hello", 6);
@@ -151,7 +194,7 @@ static int record(const struct zpool_page_info *page, void *arg)
 	char *out = s->layout[s->pages++];
 
 	for (unsigned i = 0; i < page->nregions; i++)
-		out += sprintf(out, "%c%u-%u ", page->region[i].place, page->region[i].start,
+		out += sprintf(out, "%c%u-%u ", zpool_place_letter(page->region[i].place), page->region[i].start,
 			       page->region[i].end);
 	return s->pages == 8;
 }
@@ -179,6 +222,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_drivers_describe_themselves),
 		cmocka_unit_test(test_basic_calls),
 		cmocka_unit_test(test_shrink),
 		cmocka_unit_test(test_not_evictable),

@@ -27,25 +27,15 @@
 #define COLUMNS (PAGE / CHUNK)
 
 /*
- * How an allocator's pages fall into the free-space histogram: a page holding
- * every place in @full takes no more objects (zbud's buddied list); the
- * others are counted by their free chunks, which for zbud is the unbuddied
- * list they are on.  z3fold indexes its lists by what its free slots can use,
- * not by all free chunks, so its histogram is plain free chunks.
+ * How an allocator's pages fall into the free-space histogram (its
+ * zpool_info says): a page holding every place of full_places takes no more
+ * objects (zbud's buddied list); the others are counted by their free
+ * chunks, which for zbud is the unbuddied list they are on.  z3fold indexes
+ * its lists by what its free slots can use, not by all free chunks, so its
+ * histogram is plain free chunks.
  */
-static const struct layout {
-	const char *allocator;
-	const char *full;
-	const char *full_name;
-	const char *lists;      /* the lists open pages are on, by free chunks */
-} layouts[] = {
-	{ "zbud", "FL", "buddied", "unbuddied" },
-	{ "z3fold", "FML", "3 buddies", NULL },
-	{ NULL, NULL, NULL, NULL },     /* any other */
-};
-
 struct inspect {
-	const struct layout *layout;
+	const struct zpool_info *info;
 	size_t rows;                            /* pages to draw */
 	struct zpool_page_info *shown;          /* the first pages walked */
 	size_t nshown, cap;
@@ -74,7 +64,7 @@ static unsigned int draw(const struct zpool_page_info *page, char cells[COLUMNS]
 
 		for (unsigned int c = r->start / CHUNK; c < COLUMNS && c * CHUNK < r->end; c++)
 			if (cells[c] == '.')
-				cells[c] = r->place;
+				cells[c] = zpool_place_letter(r->place);
 		bytes += (unsigned int)(r->end - r->start);
 	}
 	return bytes;
@@ -109,17 +99,19 @@ static int take_page(const struct zpool_page_info *page, void *arg)
 {
 	struct inspect *in = arg;
 	char cells[COLUMNS];
-	const unsigned int bytes = draw(page, cells), header = count(cells, 'h');
-	bool full = in->layout->full;
+	const unsigned int bytes = draw(page, cells);
+	const unsigned int header = count(cells, zpool_place_letter(ZPOOL_PLACE_HEADER));
+	bool full = in->info->full_places;
 
 	in->pages++;
 	in->region_bytes += bytes;
 	in->half_empty += PAGE - bytes > PAGE / 2;
 	if (header > in->header_chunks)
 		in->header_chunks = header;
-	for (const char *p = in->layout->full; p && *p; p++)
-		full &= memchr(cells, *p, COLUMNS) != NULL;
-	if (memchr(cells, 'H', COLUMNS))
+	for (unsigned int p = 0; p < ZPOOL_PLACE_NR; p++)
+		if (in->info->full_places & 1u << p)
+			full &= memchr(cells, zpool_place_letter(p), COLUMNS) != NULL;
+	if (memchr(cells, zpool_place_letter(ZPOOL_PLACE_HEADLESS), COLUMNS))
 		in->headless++;
 	else if (full)
 		in->full++;
@@ -259,18 +251,18 @@ static void print_bucket(const char *label, uint64_t pages, uint64_t most)
  * free chunks, 1-8, 9-16, ... */
 static void print_histogram(const struct inspect *in)
 {
-	const struct layout *l = in->layout;
+	const char *const lists = in->info->lists_name;
 	uint64_t count[COLUMNS + 1] = { 0 }, most = in->full > in->headless ? in->full : in->headless;
 
 	for (unsigned int c = 0; c <= COLUMNS; c++) {
-		const unsigned int to = l->lists || !c ? c : (c + BUCKET - 1) / BUCKET * BUCKET;
+		const unsigned int to = lists || !c ? c : (c + BUCKET - 1) / BUCKET * BUCKET;
 
 		count[to] += in->by_free[c];
 		if (count[to] > most)
 			most = count[to];
 	}
-	if (l->lists)
-		printf("free chunks    pages on each %s list (its free chunks)\n", l->lists);
+	if (lists)
+		printf("free chunks    pages on each %s list (its free chunks)\n", lists);
 	else
 		printf("free chunks    pages by the 64-byte chunks free in them\n");
 	for (unsigned int c = 0; c <= COLUMNS; c++) {
@@ -278,18 +270,18 @@ static void print_histogram(const struct inspect *in)
 
 		if (!count[c])
 			continue;
-		if (l->lists)
-			snprintf(label, sizeof(label), "%s[%u]", l->lists, c);
+		if (lists)
+			snprintf(label, sizeof(label), "%s[%u]", lists, c);
 		else if (c)
 			snprintf(label, sizeof(label), "%u-%u free", c - BUCKET + 1, c);
 		else
 			snprintf(label, sizeof(label), "0 free");
 		print_bucket(label, count[c], most);
 	}
-	if (l->full_name && in->full)
-		print_bucket(l->full_name, in->full, most);
+	if (in->info->full_name && in->full)
+		print_bucket(in->info->full_name, in->full, most);
 	if (in->headless)
-		print_bucket("headless", in->headless, most);
+		print_bucket(zpool_place_name(ZPOOL_PLACE_HEADLESS), in->headless, most);
 }
 
 static void print_summary(const struct inspect *in, const struct source *src)
@@ -371,7 +363,7 @@ static void usage(FILE *f)
 		"\n"
 		"  --trace FILE      the pool left after replaying the trace FILE\n"
 		"  --sizes FILE      a fresh pool given FILE's sizes (one a line) in order\n"
-		"  --allocator NAME  the zpool driver (default zbud; known:");
+		"  --allocator NAME  the zpool driver (default %s; known:", zpool_driver_name(0));
 	print_drivers(f);
 	fprintf(f,
 		"  --rows N          draw the first N pages (default 40; 0: the summary alone)\n"
@@ -416,7 +408,7 @@ int inspect_parse_args(int argc, char **argv, struct inspect_args *a)
 	};
 	const size_t nopts = sizeof(opts) / sizeof(opts[0]);
 
-	*a = (struct inspect_args){ .allocator = "zbud", .rows = 40 };
+	*a = (struct inspect_args){ .allocator = zpool_driver_name(0), .rows = 40 };
 	for (int i = 1; i < argc; i++) {
 		size_t o = 0;
 
@@ -468,14 +460,13 @@ int inspect_parse_args(int argc, char **argv, struct inspect_args *a)
 int cmd_inspect(int argc, char **argv)
 {
 	struct inspect_args a;
-	struct inspect in = { .layout = layouts };
+	struct inspect in = { 0 };
 	struct source src = { 0 };
 	int st = inspect_parse_args(argc, argv, &a);
 
 	if (st >= 0)
 		return st;
-	while (in.layout->allocator && strcmp(in.layout->allocator, a.allocator))
-		in.layout++;
+	in.info = zpool_info(a.allocator);
 	in.rows = a.rows;
 	src.path = a.trace ? a.trace : a.sizes;
 	src.name = strcmp(src.path, "-") ? src.path : "stdin";

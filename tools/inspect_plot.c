@@ -45,16 +45,16 @@
 enum { BACKGROUND, INK, FREE, FIRST_KIND };
 
 static const struct kind {
-	char place;
-	const char *name;
+	enum zpool_place place;
+	const char *name;       /* in the legend */
 	unsigned int rgb;
 } kinds[] = {
-	{ 'h', "header", 0x555555 },
-	{ 'F', "first", 0x1f77b4 },
-	{ 'M', "middle", 0x2ca02c },
-	{ 'L', "last", 0xff7f0e },
-	{ 'H', "headless", 0x9467bd },
-	{ 'o', "objects", 0x17becf },
+	{ ZPOOL_PLACE_HEADER, "header", 0x555555 },
+	{ ZPOOL_PLACE_FIRST, "first", 0x1f77b4 },
+	{ ZPOOL_PLACE_MIDDLE, "middle", 0x2ca02c },
+	{ ZPOOL_PLACE_LAST, "last", 0xff7f0e },
+	{ ZPOOL_PLACE_HEADLESS, "headless", 0x9467bd },
+	{ ZPOOL_PLACE_SLOT, "objects", 0x17becf },
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -82,7 +82,7 @@ static int on_exit_error(const char *msg)
 	exit(1);
 }
 
-static int kind_of(char place)
+static int kind_of(enum zpool_place place)
 {
 	for (size_t k = 0; k < NKINDS; k++)
 		if (kinds[k].place == place)

@@ -30,6 +30,7 @@
  */
 #define _GNU_SOURCE
 #define ZSWAP_STATIC_LINKING_ONLY
+#define ZPOOL_STATIC_LINKING_ONLY
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -469,25 +470,12 @@ static void results(const struct run *run, struct est_result *r)
 			r->sizes[r->nsizes++] = run->len[0][i];
 }
 
-/* The largest size the allocator takes, found by bisection. */
+/* The largest size the allocator takes, as it says (ideal: a page). */
 static unsigned int max_object(const char *type)
 {
-	struct zpool *pool = strcmp(type, EST_IDEAL) ? zpool_create_pool(type, "probe", NULL) : NULL;
-	unsigned int lo = 0, hi = PAGE;
-	unsigned long handle;
+	const struct zpool_info *info = zpool_info(type);
 
-	if (!pool)
-		return PAGE;
-	while (lo < hi) {
-		const unsigned int mid = (lo + hi + 1) / 2;
-
-		if (zpool_malloc(pool, mid, &handle))
-			hi = mid - 1;
-		else
-			lo = mid;
-	}
-	zpool_destroy_pool(pool);
-	return lo;
+	return info ? (unsigned int)info->max_size : PAGE;
 }
 
 static int workers_new(struct run *run, struct worker *w, unsigned int n)

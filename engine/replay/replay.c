@@ -174,12 +174,14 @@ static uint64_t pool_pages(struct replay *r)
 	return zpool_get_total_size(r->pool) / ZBUD_PAGE_SIZE;
 }
 
-static void count_place(struct replay_summary *sum, const char *place)
+static void count_place(struct replay_summary *sum, enum zpool_place place)
 {
 	for (int i = 0; i < REPLAY_MAX_PLACES; i++) {
-		if (!sum->places[i].name)
-			sum->places[i].name = place;
-		if (!strcmp(sum->places[i].name, place)) {
+		if (!sum->places[i].name) {
+			sum->places[i].place = place;
+			sum->places[i].name = zpool_place_name(place);
+		}
+		if (sum->places[i].place == place) {
 			sum->places[i].count++;
 			return;
 		}
@@ -196,9 +198,11 @@ static void do_alloc(struct replay *r, const struct trace_op *op, FILE *out)
 		r->sum->alloc_errors++;
 		what = errname(err);
 	} else {
+		const enum zpool_place place = zpool_handle_place(r->pool, handle);
+
 		r->sum->allocs++;
-		what = zpool_handle_place(r->pool, handle);
-		count_place(r->sum, what);
+		what = zpool_place_name(place);
+		count_place(r->sum, place);
 		if (add_object(r, op->id, handle, op->arg))
 			fail(r, "out of memory");
 		else if (r->opts->check)
@@ -280,7 +284,7 @@ enum replay_status replay_run(FILE *in, FILE *out, const struct replay_opts *opt
 			      struct replay_summary *sum, char *err, size_t errlen)
 {
 	static const struct zpool_ops ops = { .evict = evict };
-	const char *type = opts->allocator ? opts->allocator : "zbud";
+	const char *type = opts->allocator ? opts->allocator : zpool_driver_name(0);
 	char why[256];
 	struct replay r = { .opts = opts, .sum = sum, .why = why, .whylen = sizeof(why) };
 	const struct zpool_config cfg = { .private_data = &r };

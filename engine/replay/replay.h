@@ -15,7 +15,7 @@
 #include "zpool.h"
 
 struct replay_opts {
-	const char *allocator;  /* a zpool type; NULL: "zbud" */
+	const char *allocator;  /* a zpool type; NULL: the first built in */
 	bool check;             /* run the invariant checker after every operation,
 				   and check every object's bytes when it goes */
 	bool log;               /* print the decision log */
@@ -25,13 +25,14 @@ struct replay_opts {
 	void *at_end_arg;
 };
 
-#define REPLAY_MAX_PLACES 6
+#define REPLAY_MAX_PLACES ZPOOL_PLACE_NR
 
 struct replay_summary {
 	uint64_t lines, ops;
 	uint64_t allocs, alloc_errors;
 	struct {
-		const char *name;       /* as zpool_handle_place() says: "first", ... */
+		enum zpool_place place; /* where zpool_handle_place() says */
+		const char *name;       /* its name: "first", ... */
 		uint64_t count;
 	} places[REPLAY_MAX_PLACES];    /* in order of first use; name NULL after */
 	uint64_t frees, reclaims, reclaims_ok, evicted;

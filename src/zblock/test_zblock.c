@@ -883,7 +883,7 @@ static void test_zpool_driver(void **state)
 	assert_int_equal(zpool_malloc(pool, 0, &h), -EINVAL);
 	assert_int_equal(zpool_malloc(pool, 4097, &h), -ENOSPC);
 	assert_int_equal(zpool_malloc(pool, 4096, &h), 0);
-	assert_string_equal(zpool_handle_place(pool, h), "ok");
+	assert_int_equal(zpool_handle_place(pool, h), ZPOOL_PLACE_SLOT);
 	assert_int_equal(zpool_get_total_size(pool), 4096);
 	assert_int_equal(zpool_shrink(pool, 1, &reclaimed), -EINVAL);
 	assert_int_equal(reclaimed, 0);
@@ -913,7 +913,7 @@ static int record(const struct zpool_page_info *page, void *arg)
 
 	s->page[s->pages++] = page->page;
 	for (unsigned i = 0; i < page->nregions; i++)
-		out += sprintf(out, "%c%u-%u ", page->region[i].place, page->region[i].start,
+		out += sprintf(out, "%c%u-%u ", zpool_place_letter(page->region[i].place), page->region[i].start,
 			       page->region[i].end);
 	return s->pages == 8;
 }

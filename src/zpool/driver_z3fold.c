@@ -1,17 +1,11 @@
 /*
- * zpool_z3fold.c - z3fold as a zpool driver (the kernel's z3fold_zpool_*)
+ * driver_z3fold.c - z3fold as a zpool driver (the kernel's z3fold_zpool_*)
  */
 #define ZPOOL_STATIC_LINKING_ONLY
 #include <errno.h>
 
 #include "z3fold_internal.h"
 #include "zpool_driver.h"
-
-struct walk {
-	int (*fn)(const struct zpool_page_info *, void *);
-	void *arg;
-	struct zpool_page_info info;
-};
 
 static int z3fold_zpool_evict(struct z3fold_pool *pool, unsigned long handle)
 {
@@ -65,16 +59,18 @@ static uint64_t z3fold_zpool_total_size(void *pool)
 	return z3fold_get_pool_size(pool) * ZBUD_PAGE_SIZE;
 }
 
-static const char *z3fold_zpool_handle_place(void *pool, unsigned long handle)
+static enum zpool_place z3fold_zpool_handle_place(void *pool, unsigned long handle)
 {
-	static const char *const name[] = { "first", "middle", "last", "headless" };
+	static const enum zpool_place place[] = {
+		ZPOOL_PLACE_FIRST, ZPOOL_PLACE_MIDDLE, ZPOOL_PLACE_LAST, ZPOOL_PLACE_HEADLESS,
+	};
 	enum z3fold_buddy bud;
 	unsigned int offset;
 	uint32_t pgno;
 
 	if (z3fold_locate(pool, handle, &pgno, &bud, &offset))
-		return "stale";
-	return name[bud];
+		return ZPOOL_PLACE_STALE;
+	return place[bud];
 }
 
 static int z3fold_zpool_check(void *pool, char *msg, size_t len)
@@ -85,41 +81,45 @@ static int z3fold_zpool_check(void *pool, char *msg, size_t len)
 /* The regions of a page in use, for zpool_walk(); under the pool lock. */
 static int walk_page(uint32_t pgno, const struct z3fold_page *zp, void *arg)
 {
-	static const char place[] = { 'F', 'M', 'L' };
-	struct walk *w = arg;
-	struct zpool_page_info *info = &w->info;
+	static const enum zpool_place place[] = {
+		ZPOOL_PLACE_FIRST, ZPOOL_PLACE_MIDDLE, ZPOOL_PLACE_LAST,
+	};
+	struct zpool_walk *w = arg;
 
-	info->page = pgno;
-	info->nregions = 0;
+	zpool_walk_page(w, pgno);
 	if (zp->flags & Z3FOLD_PAGE_HEADLESS) {
-		info->region[info->nregions++] = (struct zpool_region){ 0, ZBUD_PAGE_SIZE, 'H' };
-		return w->fn(info, w->arg);
+		zpool_walk_add(w, 0, ZBUD_PAGE_SIZE, ZPOOL_PLACE_HEADLESS);
+		return zpool_walk_done(w);
 	}
-	info->region[info->nregions++] =
-		(struct zpool_region){ 0, Z3FOLD_ZHDR_CHUNKS << Z3FOLD_CHUNK_SHIFT, 'h' };
+	zpool_walk_add(w, 0, Z3FOLD_ZHDR_CHUNKS << Z3FOLD_CHUNK_SHIFT, ZPOOL_PLACE_HEADER);
 	/* FIRST, MIDDLE, LAST lie in that order in the page. */
 	for (int b = Z3FOLD_FIRST; b <= Z3FOLD_LAST; b++) {
 		unsigned int start = z3fold_offset(zp, b);
 
 		if (zp->chunks[b])
-			info->region[info->nregions++] = (struct zpool_region){
-				(uint16_t)start,
-				(uint16_t)(start + (zp->chunks[b] << Z3FOLD_CHUNK_SHIFT)), place[b],
-			};
+			zpool_walk_add(w, start, start + (zp->chunks[b] << Z3FOLD_CHUNK_SHIFT),
+				       place[b]);
 	}
-	return w->fn(info, w->arg);
+	return zpool_walk_done(w);
 }
 
 static int z3fold_zpool_walk(void *pool, int (*fn)(const struct zpool_page_info *, void *),
 			     void *arg)
 {
-	struct walk w = { .fn = fn, .arg = arg };
+	struct zpool_walk w = { .fn = fn, .arg = arg };
 
 	return z3fold_walk_pages(pool, walk_page, &w);
 }
 
 const struct zpool_driver zpool_z3fold_driver = {
-	.type = "z3fold",
+	.info = {
+		.type = "z3fold",
+		.max_size = Z3FOLD_MAX_SIZE,
+		.evicts = true,
+		.full_places = 1u << ZPOOL_PLACE_FIRST | 1u << ZPOOL_PLACE_MIDDLE |
+			       1u << ZPOOL_PLACE_LAST,
+		.full_name = "3 buddies",
+	},
 	.create = z3fold_zpool_create,
 	.destroy = z3fold_zpool_destroy,
 	.malloc = z3fold_zpool_malloc,

@@ -42,10 +42,10 @@ static uint64_t zblock_zpool_total_size(void *pool)
 	return zblock_get_total_pages(pool) * ZBUD_PAGE_SIZE;
 }
 
-static const char *zblock_zpool_handle_place(void *pool, unsigned long handle)
+static enum zpool_place zblock_zpool_handle_place(void *pool, unsigned long handle)
 {
 	(void)pool, (void)handle;
-	return "ok";
+	return ZPOOL_PLACE_SLOT;
 }
 
 static int zblock_zpool_check(void *pool, char *msg, size_t len)
@@ -53,54 +53,44 @@ static int zblock_zpool_check(void *pool, char *msg, size_t len)
 	return zblock_check_pool(pool, msg, len);
 }
 
-struct walk {
-	int (*fn)(const struct zpool_page_info *, void *);
-	void *arg;
-	struct zpool_page_info info;
-};
-
 /* The used slots of a block that reach into its page @pgno, in the page's
  * bytes: a slot crossing into the next page shows its part in each.
- * Neighbouring slots in use make one region; there are at most 64. */
+ * Neighbouring slots in use make one region. */
 static int walk_page(const struct zblock_pool *pool, uint32_t pgno, void *arg)
 {
 	const struct zblock_page *head = zblock_page(pool, zblock_page(pool, pgno)->first);
 	const struct zblock_type *type = &pool->type[head->type];
 	const size_t base = (size_t)(pgno - zblock_page(pool, pgno)->first) << ZBUD_PAGE_SHIFT;
-	struct walk *w = arg;
+	struct zpool_walk *w = arg;
 
-	w->info.page = pgno;
-	w->info.nregions = 0;
+	zpool_walk_page(w, pgno);
 	for (unsigned int s = (unsigned int)(base / type->size); s < type->slots; s++) {
 		size_t from = (size_t)s * type->size, to = from + type->size;
-		struct zpool_region *last = w->info.nregions ? &w->info.region[w->info.nregions - 1]
-							     : NULL;
 
 		if (from >= base + ZBUD_PAGE_SIZE)
 			break;
-		if (!(head->used >> s & 1))
-			continue;
-		from = from > base ? from - base : 0;
-		to = to < base + ZBUD_PAGE_SIZE ? to - base : ZBUD_PAGE_SIZE;
-		if (last && last->end == from)
-			last->end = (uint16_t)to;
-		else
-			w->info.region[w->info.nregions++] =
-				(struct zpool_region){ (uint16_t)from, (uint16_t)to, 'o' };
+		if (head->used >> s & 1)
+			zpool_walk_add(w, (unsigned int)(from > base ? from - base : 0),
+				       (unsigned int)(to < base + ZBUD_PAGE_SIZE ? to - base
+									: ZBUD_PAGE_SIZE),
+				       ZPOOL_PLACE_SLOT);
 	}
-	return w->fn(&w->info, w->arg);
+	return zpool_walk_done(w);
 }
 
 static int zblock_zpool_walk(void *pool, int (*fn)(const struct zpool_page_info *, void *),
 			     void *arg)
 {
-	struct walk w = { .fn = fn, .arg = arg };
+	struct zpool_walk w = { .fn = fn, .arg = arg };
 
 	return zblock_walk_pages(pool, walk_page, &w);
 }
 
 const struct zpool_driver zpool_zblock_driver = {
-	.type = "zblock",
+	.info = {
+		.type = "zblock",
+		.max_size = ZBLOCK_MAX_SIZE,
+	},
 	.create = zblock_zpool_create,
 	.destroy = zblock_zpool_destroy,
 	.malloc = zblock_zpool_malloc,

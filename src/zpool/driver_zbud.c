@@ -66,10 +66,10 @@ static uint64_t zbud_zpool_total_size(void *pool)
 	return zbud_get_pool_size(pool) * ZBUD_PAGE_SIZE;
 }
 
-static const char *zbud_zpool_handle_place(void *pool, unsigned long handle)
+static enum zpool_place zbud_zpool_handle_place(void *pool, unsigned long handle)
 {
 	(void)pool;
-	return zbud_handle_buddy(handle) == ZBUD_FIRST ? "first" : "last";
+	return zbud_handle_buddy(handle) == ZBUD_FIRST ? ZPOOL_PLACE_FIRST : ZPOOL_PLACE_LAST;
 }
 
 static int zbud_zpool_check(void *pool, char *msg, size_t len)
@@ -77,44 +77,37 @@ static int zbud_zpool_check(void *pool, char *msg, size_t len)
 	return zbud_check_pool(pool, msg, len);
 }
 
-struct walk {
-	int (*fn)(const struct zpool_page_info *, void *);
-	void *arg;
-	struct zpool_page_info info;
-};
-
-static void add_region(struct zpool_page_info *info, unsigned int start, unsigned int end,
-		       char place)
-{
-	info->region[info->nregions++] = (struct zpool_region){
-		(uint16_t)start, (uint16_t)end, place,
-	};
-}
-
 static int walk_page(uint64_t page, unsigned int first, unsigned int last, void *arg)
 {
-	struct walk *w = arg;
+	struct zpool_walk *w = arg;
 
-	w->info.page = page;
-	w->info.nregions = 0;
-	add_region(&w->info, 0, ZBUD_CHUNK_SIZE, 'h');
+	zpool_walk_page(w, page);
+	zpool_walk_add(w, 0, ZBUD_CHUNK_SIZE, ZPOOL_PLACE_HEADER);
 	if (first)
-		add_region(&w->info, ZBUD_CHUNK_SIZE, (first + 1) * ZBUD_CHUNK_SIZE, 'F');
+		zpool_walk_add(w, ZBUD_CHUNK_SIZE, (first + 1) * ZBUD_CHUNK_SIZE, ZPOOL_PLACE_FIRST);
 	if (last)
-		add_region(&w->info, ZBUD_PAGE_SIZE - last * ZBUD_CHUNK_SIZE, ZBUD_PAGE_SIZE, 'L');
-	return w->fn(&w->info, w->arg);
+		zpool_walk_add(w, ZBUD_PAGE_SIZE - last * ZBUD_CHUNK_SIZE, ZBUD_PAGE_SIZE,
+			       ZPOOL_PLACE_LAST);
+	return zpool_walk_done(w);
 }
 
 static int zbud_zpool_walk(void *pool, int (*fn)(const struct zpool_page_info *, void *),
 			   void *arg)
 {
-	struct walk w = { .fn = fn, .arg = arg };
+	struct zpool_walk w = { .fn = fn, .arg = arg };
 
 	return zbud_walk_pages(pool, walk_page, &w);
 }
 
 const struct zpool_driver zpool_zbud_driver = {
-	.type = "zbud",
+	.info = {
+		.type = "zbud",
+		.max_size = ZBUD_MAX_SIZE,
+		.evicts = true,
+		.full_places = 1u << ZPOOL_PLACE_FIRST | 1u << ZPOOL_PLACE_LAST,
+		.full_name = "buddied",
+		.lists_name = "unbuddied",
+	},
 	.create = zbud_zpool_create,
 	.destroy = zbud_zpool_destroy,
 	.malloc = zbud_zpool_malloc,

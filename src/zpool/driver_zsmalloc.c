@@ -1,15 +1,9 @@
 /*
- * zpool_zsmalloc.c - zsmalloc as a zpool driver (the kernel's zs_zpool_*)
+ * driver_zsmalloc.c - zsmalloc as a zpool driver (the kernel's zs_zpool_*)
  */
 #define ZPOOL_STATIC_LINKING_ONLY
 #include "zpool_driver.h"
 #include "zsmalloc_internal.h"
-
-struct walk {
-	int (*fn)(const struct zpool_page_info *, void *);
-	void *arg;
-	struct zpool_page_info info;
-};
 
 static void *zs_zpool_create(const char *name, const struct zpool_ops *ops, struct zpool *zpool,
 			     const struct zbud_source_config *source)
@@ -57,32 +51,15 @@ static uint64_t zs_zpool_compact(void *pool)
 	return zs_compact(pool);
 }
 
-static const char *zs_zpool_handle_place(void *pool, unsigned long handle)
+static enum zpool_place zs_zpool_handle_place(void *pool, unsigned long handle)
 {
 	(void)pool, (void)handle;
-	return "ok";
+	return ZPOOL_PLACE_SLOT;
 }
 
 static int zs_zpool_check(void *pool, char *msg, size_t len)
 {
 	return zs_check_pool(pool, msg, len);
-}
-
-/* Bytes [start, end) of the page hold an object: one more region, or the
- * last one grown over them where they touch it.  Were ZPOOL_MAX_REGIONS
- * reached, the last would grow over the gap too; no page comes near it (at
- * most 64: every other 32-byte slot in use). */
-static void add_used(struct zpool_page_info *info, unsigned int start, unsigned int end)
-{
-	struct zpool_region *last = info->nregions ? &info->region[info->nregions - 1] : NULL;
-
-	if (last && (last->end == start || info->nregions == ZPOOL_MAX_REGIONS)) {
-		last->end = (uint16_t)end;
-		return;
-	}
-	info->region[info->nregions++] = (struct zpool_region){
-		(uint16_t)start, (uint16_t)end, 'o',
-	};
 }
 
 /* The slots of a zspage's page in use, in its bytes: a straddling object
@@ -95,32 +72,36 @@ static int walk_page(const struct zs_pool *pool, uint32_t pgno, void *arg)
 	const size_t size = class->size;
 	size_t slot = base / size, end = (base + ZBUD_PAGE_SIZE + size - 1) / size;
 	uint32_t first = zs_first(pool, pgno);
-	struct walk *w = arg;
+	struct zpool_walk *w = arg;
 
 	if (end > class->objs_per_zspage)
 		end = class->objs_per_zspage;
-	w->info.page = pgno;
-	w->info.nregions = 0;
+	zpool_walk_page(w, pgno);
 	for (; slot < end; slot++) {
 		size_t from = slot * size, to = from + size;
 
 		if (slot_free(pool, first, (unsigned int)slot))
 			continue;
-		add_used(&w->info, (unsigned int)((from > base ? from : base) - base),
-			 (unsigned int)((to < base + ZBUD_PAGE_SIZE ? to : base + ZBUD_PAGE_SIZE) - base));
+		zpool_walk_add(w, (unsigned int)((from > base ? from : base) - base),
+			       (unsigned int)((to < base + ZBUD_PAGE_SIZE ? to : base + ZBUD_PAGE_SIZE) -
+					      base), ZPOOL_PLACE_SLOT);
 	}
-	return w->fn(&w->info, w->arg);
+	return zpool_walk_done(w);
 }
 
 static int zs_zpool_walk(void *pool, int (*fn)(const struct zpool_page_info *, void *), void *arg)
 {
-	struct walk w = { .fn = fn, .arg = arg };
+	struct zpool_walk w = { .fn = fn, .arg = arg };
 
 	return zs_walk_pages(pool, walk_page, &w);
 }
 
 const struct zpool_driver zpool_zsmalloc_driver = {
-	.type = "zsmalloc",
+	.info = {
+		.type = "zsmalloc",
+		.max_size = ZS_MAX_ALLOC_SIZE,
+		.compacts = true,
+	},
 	.create = zs_zpool_create,
 	.destroy = zs_zpool_destroy,
 	.malloc = zs_zpool_malloc,

@@ -33,9 +33,61 @@ struct zpool {
 static const struct zpool_driver *find_driver(const char *type)
 {
 	for (size_t i = 0; type && i < NDRIVERS; i++)
-		if (!strcmp(drivers[i]->type, type))
+		if (!strcmp(drivers[i]->info.type, type))
 			return drivers[i];
 	return NULL;
+}
+
+const struct zpool_info *zpool_info(const char *type)
+{
+	const struct zpool_driver *driver = find_driver(type);
+
+	return driver ? &driver->info : NULL;
+}
+
+const struct zpool_info *zpool_driver_info(unsigned int i)
+{
+	return i < NDRIVERS ? &drivers[i]->info : NULL;
+}
+
+/* The words of `zbud replay` logs and the letters of `zbud inspect`. */
+static const struct {
+	const char *name;
+	char letter;
+} places[ZPOOL_PLACE_NR] = {
+	[ZPOOL_PLACE_STALE] = { "stale", '?' },
+	[ZPOOL_PLACE_SLOT] = { "ok", 'o' },
+	[ZPOOL_PLACE_FIRST] = { "first", 'F' },
+	[ZPOOL_PLACE_MIDDLE] = { "middle", 'M' },
+	[ZPOOL_PLACE_LAST] = { "last", 'L' },
+	[ZPOOL_PLACE_HEADLESS] = { "headless", 'H' },
+	[ZPOOL_PLACE_HEADER] = { "header", 'h' },
+};
+
+const char *zpool_place_name(enum zpool_place place)
+{
+	return (unsigned int)place < ZPOOL_PLACE_NR ? places[place].name : "?";
+}
+
+char zpool_place_letter(enum zpool_place place)
+{
+	return (unsigned int)place < ZPOOL_PLACE_NR ? places[place].letter : '?';
+}
+
+void zpool_walk_add(struct zpool_walk *w, unsigned int start, unsigned int end,
+		    enum zpool_place place)
+{
+	struct zpool_page_info *info = &w->info;
+	struct zpool_region *last = info->nregions ? &info->region[info->nregions - 1] : NULL;
+
+	if (last && (info->nregions == ZPOOL_MAX_REGIONS ||
+		     (last->place == place && last->end == start))) {
+		last->end = (uint16_t)end;
+		return;
+	}
+	info->region[info->nregions++] = (struct zpool_region){
+		(uint16_t)start, (uint16_t)end, place,
+	};
 }
 
 bool zpool_has_pool(const char *type)
@@ -45,7 +97,7 @@ bool zpool_has_pool(const char *type)
 
 const char *zpool_driver_name(unsigned int i)
 {
-	return i < NDRIVERS ? drivers[i]->type : NULL;
+	return i < NDRIVERS ? drivers[i]->info.type : NULL;
 }
 
 struct zpool *zpool_create_pool_config(const char *type, const char *name,
@@ -98,7 +150,7 @@ void zpool_destroy_pool(struct zpool *zpool)
 
 const char *zpool_get_type(struct zpool *zpool)
 {
-	return zpool->driver->type;
+	return zpool->driver->info.type;
 }
 
 const char *zpool_get_name(struct zpool *zpool)
@@ -176,7 +228,7 @@ bool zpool_evictable(struct zpool *zpool)
 	return zpool->evictable;
 }
 
-const char *zpool_handle_place(struct zpool *zpool, unsigned long handle)
+enum zpool_place zpool_handle_place(struct zpool *zpool, unsigned long handle)
 {
 	return zpool->driver->handle_place(zpool->pool, handle);
 }

@@ -12,7 +12,7 @@
 #include "zpool.h"
 
 struct zpool_driver {
-	const char *type;
+	struct zpool_info info;         /* info.type: the name it is created by */
 	/* @zpool is handed back to zpool_evict() when the driver evicts. */
 	void *(*create)(const char *name, const struct zpool_ops *ops, struct zpool *zpool,
 			const struct zbud_source_config *source);
@@ -26,10 +26,37 @@ struct zpool_driver {
 	uint64_t (*total_size)(void *pool);
 	/* NULL when there is nothing to compact on demand; returns pages freed */
 	uint64_t (*compact)(void *pool);
-	const char *(*handle_place)(void *pool, unsigned long handle);
+	enum zpool_place (*handle_place)(void *pool, unsigned long handle);
 	int (*check)(void *pool, char *msg, size_t len);
 	int (*walk)(void *pool, int (*fn)(const struct zpool_page_info *, void *), void *arg);
 };
+
+/*
+ * A driver's page walk: the page it is on, then its regions in address order,
+ * then the caller's callback.  Each driver keeps one of these for a walk.
+ */
+struct zpool_walk {
+	int (*fn)(const struct zpool_page_info *, void *);
+	void *arg;
+	struct zpool_page_info info;
+};
+
+static inline void zpool_walk_page(struct zpool_walk *w, uint64_t page)
+{
+	w->info.page = page;
+	w->info.nregions = 0;
+}
+
+/* Bytes [@start, @end) of the page hold @place: one more region, or the
+ * last one grown over them where it has the same place and they touch.
+ * Were ZPOOL_MAX_REGIONS reached, the last would grow over the gap too. */
+void zpool_walk_add(struct zpool_walk *w, unsigned int start, unsigned int end,
+		    enum zpool_place place);
+
+static inline int zpool_walk_done(struct zpool_walk *w)
+{
+	return w->fn(&w->info, w->arg);
+}
 
 /* The pool's evict callback, or -ENOENT when it has none (as the kernel). */
 int zpool_evict(struct zpool *zpool, unsigned long handle);

@@ -1004,7 +1004,7 @@ static void test_zpool_driver(void **state)
 	assert_int_equal(zpool_malloc(pool, 0, &h), -EINVAL);
 	assert_int_equal(zpool_malloc(pool, 4097, &h), -ENOSPC);
 	assert_int_equal(zpool_malloc(pool, 4096, &h), 0);
-	assert_string_equal(zpool_handle_place(pool, h), "ok");
+	assert_int_equal(zpool_handle_place(pool, h), ZPOOL_PLACE_SLOT);
 	assert_int_equal(zpool_get_total_size(pool), 4096);
 	assert_int_equal(zpool_shrink(pool, 1, &reclaimed), -EINVAL);
 	assert_int_equal(reclaimed, 0);
@@ -1038,7 +1038,7 @@ static int record(const struct zpool_page_info *page, void *arg)
 
 	s->page[s->pages++] = page->page;
 	for (unsigned i = 0; i < page->nregions; i++)
-		out += sprintf(out, "%c%u-%u ", page->region[i].place, page->region[i].start,
+		out += sprintf(out, "%c%u-%u ", zpool_place_letter(page->region[i].place), page->region[i].start,
 			       page->region[i].end);
 	return s->pages == 8;
 }
@@ -1132,7 +1132,7 @@ static int tally(const struct zpool_page_info *page, void *arg)
 	for (unsigned i = 0; i < page->nregions; i++) {
 		const struct zpool_region *r = &page->region[i];
 
-		t->bad |= r->place != 'o' || r->start >= r->end || r->end > 4096 ||
+		t->bad |= r->place != ZPOOL_PLACE_SLOT || r->start >= r->end || r->end > 4096 ||
 			  (i && r->start <= end);
 		end = r->end;
 		t->bytes += r->end - r->start;
