@@ -12,7 +12,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "check.h"
 #include "fault.h"
@@ -104,34 +103,22 @@ static int init_buffer(struct zbud_source *ps, const struct zbud_source_config *
 	return 0;
 }
 
-static void *reserve(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
 static int init_arena(struct zbud_source *ps, const struct zbud_source_config *cfg)
 {
 	uint64_t pages = clamp_pages(cfg->max_pages ? cfg->max_pages : ZBUD_ARENA_DEFAULT_PAGES);
 
-	/* Where the address space is short, settle for less of it. */
-	for (; pages; pages /= 2) {
-		ps->data_len = (size_t)pages << ZBUD_PAGE_SHIFT;
-		ps->meta_len = round_up(pages * ps->meta_size, ZBUD_PAGE_SIZE);
-		ps->base = reserve(ps->data_len);
-		if (!ps->base)
-			continue;
-		ps->meta = reserve(ps->meta_len);
-		if (ps->meta)
-			break;
-		munmap(ps->base, ps->data_len);
-		ps->base = NULL;
-		if (cfg->max_pages)
-			return -ENOMEM; /* asked for: don't quietly give less */
-	}
-	if (!pages)
+	/* Where the address space is short, settle for less of it; but not when
+	 * a size was asked for: don't quietly give less. */
+	if (zbud_vm_reserve(&ps->data, (size_t)pages << ZBUD_PAGE_SHIFT,
+			    cfg->max_pages ? 0 : ZBUD_PAGE_SIZE))
 		return -ENOMEM;
+	pages = ps->data.reserved >> ZBUD_PAGE_SHIFT;
+	if (zbud_vm_reserve(&ps->descs, zbud_os_round(pages * ps->meta_size), 0)) {
+		zbud_vm_release(&ps->data);
+		return -ENOMEM;
+	}
+	ps->base = ps->data.base;
+	ps->meta = ps->descs.base;
 	ps->arena = true;
 	ps->capacity = (uint32_t)pages;
 	return 0;
@@ -153,52 +140,41 @@ int zbud_source_init(struct zbud_source *ps, const struct zbud_source_config *cf
 void zbud_source_fini(struct zbud_source *ps)
 {
 	if (ps->arena) {
-		munmap(ps->base, ps->data_len);
-		munmap(ps->meta, ps->meta_len);
+		zbud_vm_release(&ps->data);
+		zbud_vm_release(&ps->descs);
 	}
 	memset(ps, 0, sizeof(*ps));
 }
 
-/* Make [committed, committed + step) usable: its pages and descriptors. */
+/* Make [committed, committed + step) usable: its pages and descriptors.
+ * The descriptors always ask for huge pages: every call reads one at random,
+ * so spare the TLB; the pages only when the source was asked to. */
 static int grow(struct zbud_source *ps)
 {
 	uint32_t step = ps->capacity - ps->committed;
-	size_t meta_from, meta_to;
 
 	if (!ps->arena || !step)
 		return -ENOMEM;
 	if (step > ARENA_GROW_PAGES)
 		step = ARENA_GROW_PAGES;
-	meta_from = round_up((size_t)ps->committed * ps->meta_size, ZBUD_PAGE_SIZE);
-	meta_to = round_up((size_t)(ps->committed + step) * ps->meta_size, ZBUD_PAGE_SIZE);
-	if (meta_to > meta_from) {
-		if (mprotect(ps->meta + meta_from, meta_to - meta_from, PROT_READ | PROT_WRITE))
-			return -ENOMEM;
-		madvise(ps->meta + meta_from, meta_to - meta_from, MADV_HUGEPAGE);
-	}
-	if (mprotect(zbud_source_addr(ps, ps->committed), (size_t)step << ZBUD_PAGE_SHIFT,
-		     PROT_READ | PROT_WRITE))
+	if (zbud_vm_commit(&ps->descs, zbud_os_round((size_t)(ps->committed + step) * ps->meta_size),
+			   true) ||
+	    zbud_vm_commit(&ps->data, (size_t)(ps->committed + step) << ZBUD_PAGE_SHIFT,
+			   ps->flags & ZBUD_SOURCE_HUGEPAGES))
 		return -ENOMEM;
-	if (ps->flags & ZBUD_SOURCE_HUGEPAGES)
-		madvise(zbud_source_addr(ps, ps->committed), (size_t)step << ZBUD_PAGE_SHIFT,
-			MADV_HUGEPAGE);
 	ps->committed += step;
 	return 0;
 }
 
-/* Fault in the pages from next on; where the kernel cannot, they fault in
- * one by one as they are written. */
+/* Fault in the pages from next on, a batch at once; where the kernel cannot,
+ * they fault in one by one as they are written. */
 static void populate(const struct zbud_source *ps)
 {
-#ifdef MADV_POPULATE_WRITE
 	uint32_t n = ps->committed - ps->next;
 
 	if (n > ARENA_POPULATE_PAGES)
 		n = ARENA_POPULATE_PAGES;
-	madvise(zbud_source_addr(ps, ps->next), (size_t)n << ZBUD_PAGE_SHIFT, MADV_POPULATE_WRITE);
-#else
-	(void)ps;
-#endif
+	zbud_os_populate(zbud_source_addr(ps, ps->next), (size_t)n << ZBUD_PAGE_SHIFT);
 }
 
 int zbud_source_get(struct zbud_source *ps, uint32_t *pgno)
@@ -242,8 +218,8 @@ static void trim(struct zbud_source *ps, uint32_t n)
 		for (uint32_t i = 0, j; i < k; i = j) {
 			for (j = i + 1; j < k && batch[j] == batch[j - 1] + 1; j++)
 				;
-			madvise(zbud_source_addr(ps, batch[i]),
-				(size_t)(j - i) << ZBUD_PAGE_SHIFT, MADV_DONTNEED);
+			zbud_os_discard(zbud_source_addr(ps, batch[i]),
+					(size_t)(j - i) << ZBUD_PAGE_SHIFT);
 		}
 		for (uint32_t i = 0; i < k; i++)
 			push(ps, &ps->cold, &ps->cold_nr, batch[i]);
@@ -259,9 +235,8 @@ void zbud_source_put(struct zbud_source *ps, uint32_t pgno)
 	if (!ps->in_use) {
 		/* Empty: give back every page and descriptor touched. */
 		if (ps->arena) {
-			madvise(ps->base, (size_t)ps->next << ZBUD_PAGE_SHIFT, MADV_DONTNEED);
-			madvise(ps->meta, round_up((size_t)ps->next * ps->meta_size, ZBUD_PAGE_SIZE),
-				MADV_DONTNEED);
+			zbud_os_discard(ps->base, (size_t)ps->next << ZBUD_PAGE_SHIFT);
+			zbud_os_discard(ps->meta, zbud_os_round((size_t)ps->next * ps->meta_size));
 		}
 		reset(ps);
 		return;

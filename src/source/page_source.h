@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "os.h"
 #include "zbud_source.h"
 
 #define ZBUD_PAGE_NIL UINT32_MAX
@@ -41,7 +42,7 @@ struct zbud_source {
 	uint32_t cold, cold_nr; /* free and returned to the OS */
 	bool arena;             /* else a caller's buffer */
 	unsigned int flags;
-	size_t data_len, meta_len; /* arena: the reserved mappings */
+	struct zbud_vm data, descs; /* arena: the reserved mappings */
 };
 
 /*

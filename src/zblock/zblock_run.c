@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "fault.h"
 #include "zblock_internal.h"
@@ -155,8 +154,7 @@ static void release_all(struct zblock_pool *pool)
 
 static void release(struct zblock_pool *pool, uint32_t first, unsigned int pages)
 {
-	madvise(zbud_source_addr(&pool->src, first), (size_t)pages << ZBUD_PAGE_SHIFT,
-		MADV_DONTNEED);
+	zbud_os_discard(zbud_source_addr(&pool->src, first), (size_t)pages << ZBUD_PAGE_SHIFT);
 }
 
 /* Hot runs back to the OS, the most recently freed first, down to @keep

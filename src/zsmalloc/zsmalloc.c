@@ -25,7 +25,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "fault.h"
 #include "zsmalloc_internal.h"
@@ -40,11 +39,6 @@ _Static_assert(ZS_MAX_PAGES_PER_ZSPAGE <= 16, "zs_page.index has 4 bits");
 
 /* The most live handles a page can hold: one per smallest slot. */
 #define ZS_HANDLES_PER_PAGE (ZBUD_PAGE_SIZE / ZS_MIN_ALLOC_SIZE)
-
-static size_t round_up(size_t n, size_t to)
-{
-	return (n + to - 1) / to * to;
-}
 
 /* ---- Size classes ---- */
 
@@ -117,20 +111,13 @@ static int handles_init(struct zs_handles *h, uint64_t pages)
 	if (cap > ZS_HANDLE_NIL - 1)
 		cap = ZS_HANDLE_NIL - 1;
 	/* Where the address space is short, settle for fewer handles. */
-	for (; cap; cap /= 2) {
-		size_t len = round_up(cap * sizeof(uint64_t), ZBUD_PAGE_SIZE);
-		void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			       -1, 0);
-
-		if (p != MAP_FAILED) {
-			h->table = p;
-			h->reserved_len = len;
-			h->capacity = (uint32_t)cap;
-			h->free_head = ZS_HANDLE_NIL;
-			return 0;
-		}
-	}
-	return -ENOMEM;
+	if (zbud_vm_reserve(&h->vm, zbud_os_round(cap * sizeof(uint64_t)), ZBUD_OS_PAGE))
+		return -ENOMEM;
+	h->table = (_Atomic uint64_t *)h->vm.base;
+	h->capacity = (uint32_t)(h->vm.reserved / sizeof(uint64_t) < cap
+					 ? h->vm.reserved / sizeof(uint64_t) : cap);
+	h->free_head = ZS_HANDLE_NIL;
+	return 0;
 }
 
 static int __attribute__((noinline)) handles_grow(struct zs_handles *h)
@@ -142,13 +129,10 @@ static int __attribute__((noinline)) handles_grow(struct zs_handles *h)
 		step = ZS_HANDLE_GROW;
 	if (!step || zbud_fault_hit(ZBUD_FAULT_META))
 		return -ENOMEM;
-	if (mprotect((void *)(h->table + committed), round_up(step * sizeof(uint64_t), ZBUD_PAGE_SIZE),
-		     PROT_READ | PROT_WRITE))
-		return -ENOMEM;
 	/* As the page descriptors: every free and most maps read an entry at
 	 * random, so spare the TLB. */
-	madvise((void *)(h->table + committed), round_up(step * sizeof(uint64_t), ZBUD_PAGE_SIZE),
-		MADV_HUGEPAGE);
+	if (zbud_vm_commit(&h->vm, zbud_os_round((size_t)(committed + step) * sizeof(uint64_t)), true))
+		return -ENOMEM;
 	atomic_store_explicit(&h->committed, committed + step, memory_order_relaxed);
 	return 0;
 }
@@ -192,8 +176,7 @@ static void handle_release(struct zs_handles *h, uint32_t idx)
 /* The pool is empty: give the table's memory back, as the page source does. */
 static void handles_reset(struct zs_handles *h)
 {
-	madvise((void *)h->table, round_up((size_t)h->next * sizeof(uint64_t), ZBUD_PAGE_SIZE),
-		MADV_DONTNEED);
+	zbud_os_discard(h->vm.base, zbud_os_round((size_t)h->next * sizeof(uint64_t)));
 	h->next = 0;
 	h->free_head = ZS_HANDLE_NIL;
 	h->free_nr = 0;
@@ -283,7 +266,7 @@ void zs_destroy_pool(struct zs_pool *pool)
 	if (!pool)
 		return;
 	zbud_source_fini(&pool->src);
-	munmap((void *)pool->handles.table, pool->handles.reserved_len);
+	zbud_vm_release(&pool->handles.vm);
 	free(pool);
 }
 

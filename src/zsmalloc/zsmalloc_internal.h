@@ -182,14 +182,14 @@ struct size_class {
 };
 
 struct zs_handles {
-	_Atomic uint64_t *table;        /* reserved for `capacity` entries */
+	_Atomic uint64_t *table;        /* vm.base: reserved for `capacity` entries */
+	struct zbud_vm vm;
 	uint32_t capacity;
 	_Atomic uint32_t committed;     /* [0, committed) are read-write; read
 					   without the lock by map */
 	uint32_t next;                  /* [next, capacity) were never given */
 	uint32_t free_head;             /* free entries below next, or NIL */
 	uint32_t free_nr;
-	size_t reserved_len;
 };
 
 struct zs_pool {
