@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bits.h"
+
 /* The granule of every call below: 4 KiB, the pool page, which must not be
  * smaller than the OS page. */
 #define ZBUD_OS_PAGE 4096u
@@ -33,7 +35,7 @@ struct zbud_vm {
 /* zbud_os_round - @n bytes rounded up to whole OS pages */
 static inline size_t zbud_os_round(size_t n)
 {
-	return (n + ZBUD_OS_PAGE - 1) / ZBUD_OS_PAGE * ZBUD_OS_PAGE;
+	return zbud_round_up(n, ZBUD_OS_PAGE);
 }
 
 /*

@@ -43,11 +43,6 @@
  * line. */
 #define BUFFER_ALIGN 64u
 
-static size_t round_up(size_t n, size_t to)
-{
-	return (n + to - 1) / to * to;
-}
-
 static uint32_t link_of(const struct zbud_source *ps, uint32_t pgno)
 {
 	uint32_t next;
@@ -91,7 +86,7 @@ static uint64_t clamp_pages(uint64_t pages)
 static int init_buffer(struct zbud_source *ps, const struct zbud_source_config *cfg)
 {
 	uintptr_t start = (uintptr_t)cfg->buffer;
-	uintptr_t base = round_up(start, BUFFER_ALIGN);
+	uintptr_t base = zbud_round_up(start, BUFFER_ALIGN);
 	size_t avail = cfg->buffer_size > base - start ? cfg->buffer_size - (base - start) : 0;
 	size_t pages = clamp_pages(avail / (ZBUD_PAGE_SIZE + ps->meta_size));
 
@@ -249,7 +244,7 @@ void zbud_source_put(struct zbud_source *ps, uint32_t pgno)
 
 uint64_t zbud_source_meta_bytes(const struct zbud_source *ps)
 {
-	return round_up((size_t)ps->next * ps->meta_size, ps->arena ? ZBUD_PAGE_SIZE : 1);
+	return zbud_round_up((size_t)ps->next * ps->meta_size, ps->arena ? ZBUD_PAGE_SIZE : 1);
 }
 
 static int check_stack(const struct zbud_source *ps, uint32_t head, uint32_t nr,

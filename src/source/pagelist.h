@@ -96,6 +96,59 @@ static inline void zbud_plist_del(struct zbud_plinks in, struct zbud_plist *l, u
 		l->tail = p->prev;
 }
 
+/* plist_add_tail - @pgno becomes the tail (zblock's list_add_tail()) */
+static inline void zbud_plist_add_tail(struct zbud_plinks in, struct zbud_plist *l,
+				       uint32_t pgno)
+{
+	struct zbud_plink *p = zbud_plink(in, pgno);
+
+	p->next = ZBUD_PAGE_NIL;
+	p->prev = l->tail;
+	if (l->tail != ZBUD_PAGE_NIL)
+		zbud_plink(in, l->tail)->next = pgno;
+	else
+		l->head = pgno;
+	l->tail = pgno;
+}
+
+/*
+ * Up to 64 lists by index, and a mask of those not empty: zbud's and
+ * z3fold's unbuddied lists, by free chunks, where allocation takes the
+ * lowest list with enough.
+ */
+static inline void zbud_plists_add(struct zbud_plinks in, struct zbud_plist *lists, uint64_t *mask,
+				   int i, uint32_t pgno)
+{
+	zbud_plist_add(in, &lists[i], pgno);
+	*mask |= 1ULL << i;
+}
+
+static inline void zbud_plists_del(struct zbud_plinks in, struct zbud_plist *lists, uint64_t *mask,
+				   int i, uint32_t pgno)
+{
+	zbud_plist_del(in, &lists[i], pgno);
+	if (zbud_plist_empty(&lists[i]))
+		*mask &= ~(1ULL << i);
+}
+
+/* The head of lists[i], which is not empty, taken off it. */
+static inline uint32_t zbud_plists_pop(struct zbud_plinks in, struct zbud_plist *lists,
+				       uint64_t *mask, int i)
+{
+	uint32_t pgno = zbud_plist_pop(in, &lists[i]);
+
+	if (zbud_plist_empty(&lists[i]))
+		*mask &= ~(1ULL << i);
+	return pgno;
+}
+
+/* The lowest list from @from up that is not empty, or -1. */
+static inline int zbud_plists_first(uint64_t mask, int from)
+{
+	mask = mask >> from << from;
+	return mask ? __builtin_ctzll(mask) : -1;
+}
+
 /*
  * zbud_plist_check - for the invariant checkers: walk @l and check that each page
  * is under @npages, on the list once (@mark in @marks, which the caller

@@ -53,11 +53,6 @@
 /* The slot table's first size, in slots; it doubles from there. */
 #define SLOTS_MIN 64u
 
-static int size_to_chunks(size_t size)
-{
-	return (int)((size + Z3FOLD_CHUNK_SIZE - 1) >> Z3FOLD_CHUNK_SHIFT);
-}
-
 /* A headless page keeps its object where a page with a header keeps FIRST. */
 static int slot_at(enum z3fold_buddy bud)
 {
@@ -89,8 +84,7 @@ static void unbuddied_add(struct z3fold_pool *pool, uint32_t pgno, struct z3fold
 	if (c[Z3FOLD_FIRST] && c[Z3FOLD_MIDDLE] && c[Z3FOLD_LAST])
 		return;
 	zp->list = (int8_t)i;
-	zbud_plist_add(Z3FOLD_BUDDY_LINKS(pool), &pool->unbuddied[i], pgno);
-	pool->unbuddied_mask |= 1ULL << i;
+	zbud_plists_add(Z3FOLD_BUDDY_LINKS(pool), pool->unbuddied, &pool->unbuddied_mask, i, pgno);
 }
 
 static void unbuddied_del(struct z3fold_pool *pool, uint32_t pgno, struct z3fold_page *zp)
@@ -99,9 +93,7 @@ static void unbuddied_del(struct z3fold_pool *pool, uint32_t pgno, struct z3fold
 
 	if (i == Z3FOLD_NO_LIST)
 		return;
-	zbud_plist_del(Z3FOLD_BUDDY_LINKS(pool), &pool->unbuddied[i], pgno);
-	if (zbud_plist_empty(&pool->unbuddied[i]))
-		pool->unbuddied_mask &= ~(1ULL << i);
+	zbud_plists_del(Z3FOLD_BUDDY_LINKS(pool), pool->unbuddied, &pool->unbuddied_mask, i, pgno);
 	zp->list = Z3FOLD_NO_LIST;
 }
 
@@ -109,12 +101,12 @@ static void unbuddied_del(struct z3fold_pool *pool, uint32_t pgno, struct z3fold
  * its list; ZBUD_PAGE_NIL if none. */
 static uint32_t unbuddied_take(struct z3fold_pool *pool, int chunks)
 {
-	uint64_t fits = pool->unbuddied_mask >> chunks << chunks;
+	int fits = zbud_plists_first(pool->unbuddied_mask, chunks);
 	uint32_t pgno;
 
-	if (!fits)
+	if (fits < 0)
 		return ZBUD_PAGE_NIL;
-	pgno = pool->unbuddied[__builtin_ctzll(fits)].head;
+	pgno = pool->unbuddied[fits].head;
 	unbuddied_del(pool, pgno, z3fold_page(pool, pgno));
 	return pgno;
 }
@@ -422,7 +414,7 @@ int z3fold_alloc(struct z3fold_pool *pool, size_t size, unsigned long *handle)
 		return -EINVAL;
 	if (size > Z3FOLD_MAX_SIZE)
 		return -ENOSPC;
-	chunks = size_to_chunks(size);
+	chunks = (int)zbud_div_round_up(size, Z3FOLD_CHUNK_SIZE);
 	zbud_lock_take(&pool->lock);
 	err = slot_reserve(pool);
 	if (err)

@@ -100,20 +100,6 @@ const struct zblock_type *zblock_size_type(const struct zblock_pool *pool, size_
 
 /* ---- Blocks ---- */
 
-/* The kernel's list_add_tail(): for a full block that gets a slot back. */
-static void active_add_tail(struct zblock_pool *pool, struct zbud_plist *l, uint32_t pgno)
-{
-	struct zblock_page *zp = zblock_page(pool, pgno);
-
-	zp->next = ZBUD_PAGE_NIL;
-	zp->prev = l->tail;
-	if (l->tail != ZBUD_PAGE_NIL)
-		zblock_page(pool, l->tail)->next = pgno;
-	else
-		l->head = pgno;
-	l->tail = pgno;
-}
-
 static void add_pages(struct zblock_pool *pool, int64_t delta)
 {
 	atomic_store_explicit(&pool->pages_nr,
@@ -266,8 +252,8 @@ void zblock_free(struct zblock_pool *pool, unsigned long handle)
 		if (!was_full) /* a one-slot block, full, is on no list */
 			zbud_plist_del(ZBLOCK_LINKS(pool), &pool->active[t], first);
 		free_block(pool, t, first);
-	} else if (was_full) {
-		active_add_tail(pool, &pool->active[t], first);
+	} else if (was_full) { /* the kernel's list_add_tail() */
+		zbud_plist_add_tail(ZBLOCK_LINKS(pool), &pool->active[t], first);
 	}
 out:
 	zbud_lock_release(&pool->lock);

@@ -20,11 +20,6 @@
 
 #define OFFSET_MASK (ZBUD_PAGE_SIZE - 1)
 
-static int size_to_chunks(size_t size)
-{
-	return (int)((size + ZBUD_CHUNK_SIZE - 1) >> ZBUD_CHUNK_SHIFT);
-}
-
 static unsigned long encode_handle(uint32_t pgno, const struct zbud_page *zp,
 				   enum zbud_buddy bud)
 {
@@ -44,30 +39,15 @@ enum zbud_buddy zbud_handle_buddy(unsigned long handle)
 
 static void unbuddied_add(struct zbud_pool *pool, uint32_t pgno, struct zbud_page *zp)
 {
-	int i = num_free_chunks(zp);
-
-	zbud_plist_add(BUDDY_LINKS(pool), &pool->unbuddied[i], pgno);
-	pool->unbuddied_mask |= 1ULL << i;
+	zbud_plists_add(BUDDY_LINKS(pool), pool->unbuddied, &pool->unbuddied_mask,
+			num_free_chunks(zp), pgno);
 }
 
 /* @zp must still have the chunks it was listed under. */
 static void unbuddied_del(struct zbud_pool *pool, uint32_t pgno, struct zbud_page *zp)
 {
-	int i = num_free_chunks(zp);
-
-	zbud_plist_del(BUDDY_LINKS(pool), &pool->unbuddied[i], pgno);
-	if (zbud_plist_empty(&pool->unbuddied[i]))
-		pool->unbuddied_mask &= ~(1ULL << i);
-}
-
-/* The first page of unbuddied[i], which is not empty, taken off it. */
-static uint32_t unbuddied_pop(struct zbud_pool *pool, int i)
-{
-	uint32_t pgno = zbud_plist_pop(BUDDY_LINKS(pool), &pool->unbuddied[i]);
-
-	if (zbud_plist_empty(&pool->unbuddied[i]))
-		pool->unbuddied_mask &= ~(1ULL << i);
-	return pgno;
+	zbud_plists_del(BUDDY_LINKS(pool), pool->unbuddied, &pool->unbuddied_mask,
+			num_free_chunks(zp), pgno);
 }
 
 static bool buddied(const struct zbud_page *zp)
@@ -159,7 +139,7 @@ int zbud_alloc(struct zbud_pool *pool, size_t size, unsigned long *handle)
 {
 	enum zbud_buddy bud;
 	struct zbud_page *zp;
-	uint64_t fits;
+	int fits;
 	uint32_t pgno;
 	int chunks;
 
@@ -167,13 +147,14 @@ int zbud_alloc(struct zbud_pool *pool, size_t size, unsigned long *handle)
 		return -EINVAL;
 	if (size > ZBUD_MAX_SIZE)
 		return -ENOSPC;
-	chunks = size_to_chunks(size);
+	chunks = (int)zbud_div_round_up(size, ZBUD_CHUNK_SIZE);
 	zbud_lock_take(&pool->lock);
 
 	/* First, the first page of the lowest unbuddied list that fits. */
-	fits = pool->unbuddied_mask >> chunks << chunks;
-	if (fits) {
-		pgno = unbuddied_pop(pool, __builtin_ctzll(fits));
+	fits = zbud_plists_first(pool->unbuddied_mask, chunks);
+	if (fits >= 0) {
+		pgno = zbud_plists_pop(BUDDY_LINKS(pool), pool->unbuddied, &pool->unbuddied_mask,
+				       fits);
 		zp = zbud_page(pool, pgno);
 		bud = zp->first_chunks == 0 ? ZBUD_FIRST : ZBUD_LAST;
 		zbud_plist_del(LRU_LINKS(pool), &pool->lru, pgno); /* to be re-added at the head */
@@ -194,7 +175,7 @@ int zbud_alloc(struct zbud_pool *pool, size_t size, unsigned long *handle)
 	else
 		zp->last_chunks = (uint8_t)chunks;
 	/* A page found on an unbuddied list now holds two buddies. */
-	if (fits)
+	if (fits >= 0)
 		pool->buddied_nr++;
 	else
 		unbuddied_add(pool, pgno, zp);
