@@ -127,9 +127,10 @@ int zpool_reclaim_page(struct zpool *pool, unsigned int retries);
 /*
  * zpool_compact - move objects out of sparsely used pages and free those
  * pages, as zsmalloc's zs_compact(); handles stay valid.  Returns the pages
- * freed (0 for a driver that never moves objects, as zbud).
+ * freed (0 for a driver that never moves objects, as zbud), or -ENOMEM when
+ * it had no memory to plan the moves, and then nothing moved.
  */
-uint64_t zpool_compact(struct zpool *pool);
+int64_t zpool_compact(struct zpool *pool);
 
 #pragma GCC visibility pop
 

@@ -364,7 +364,7 @@ struct z3fold_pool *z3fold_create_pool(const struct z3fold_ops *ops, void *priva
 				       const struct zbud_source_config *source)
 {
 	static const struct zbud_source_config defaults;
-	struct z3fold_pool *pool = calloc(1, sizeof(*pool));
+	struct z3fold_pool *pool = zbud_fault_hit(ZBUD_FAULT_META) ? NULL : calloc(1, sizeof(*pool));
 	int err;
 
 	if (!pool) {

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "zblock_internal.h"
 
 _Static_assert(sizeof(struct zblock_page) == 24, "a descriptor is 24 bytes");
@@ -144,7 +145,7 @@ static void __attribute__((noinline)) free_block(struct zblock_pool *pool, unsig
 
 struct zblock_pool *zblock_create_pool(const struct zbud_source_config *source)
 {
-	struct zblock_pool *pool = calloc(1, sizeof(*pool));
+	struct zblock_pool *pool = zbud_fault_hit(ZBUD_FAULT_META) ? NULL : calloc(1, sizeof(*pool));
 	int err;
 
 	if (!pool) {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "zbud_internal.h"
 
 #define OFFSET_MASK (ZBUD_PAGE_SIZE - 1)
@@ -95,7 +96,7 @@ struct zbud_pool *zbud_create_pool_config(const struct zbud_config *cfg)
 
 	if (!cfg)
 		cfg = &defaults;
-	pool = calloc(1, sizeof(*pool));
+	pool = zbud_fault_hit(ZBUD_FAULT_META) ? NULL : calloc(1, sizeof(*pool));
 	if (!pool) {
 		errno = ENOMEM;
 		return NULL;

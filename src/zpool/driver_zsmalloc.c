@@ -46,7 +46,7 @@ static uint64_t zs_zpool_total_size(void *pool)
 	return zs_get_total_pages(pool) * ZBUD_PAGE_SIZE;
 }
 
-static uint64_t zs_zpool_compact(void *pool)
+static int64_t zs_zpool_compact(void *pool)
 {
 	return zs_compact(pool);
 }

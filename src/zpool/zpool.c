@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "zpool_driver.h"
 
 /* Every built-in allocator: one entry each. */
@@ -115,7 +116,7 @@ struct zpool *zpool_create_pool_config(const char *type, const char *name,
 	}
 	if (!cfg)
 		cfg = &defaults;
-	zpool = calloc(1, sizeof(*zpool) + name_len + 1);
+	zpool = zbud_fault_hit(ZBUD_FAULT_META) ? NULL : calloc(1, sizeof(*zpool) + name_len + 1);
 	if (!zpool) {
 		errno = ENOMEM;
 		return NULL;
@@ -218,7 +219,7 @@ uint64_t zpool_get_total_size(struct zpool *zpool)
 	return zpool->driver->total_size(zpool->pool);
 }
 
-uint64_t zpool_compact(struct zpool *zpool)
+int64_t zpool_compact(struct zpool *zpool)
 {
 	return zpool->driver->compact ? zpool->driver->compact(zpool->pool) : 0;
 }

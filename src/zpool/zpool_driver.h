@@ -24,8 +24,9 @@ struct zpool_driver {
 	void *(*map)(void *pool, unsigned long handle, enum zpool_mapmode mm);
 	void (*unmap)(void *pool, unsigned long handle);
 	uint64_t (*total_size)(void *pool);
-	/* NULL when there is nothing to compact on demand; returns pages freed */
-	uint64_t (*compact)(void *pool);
+	/* NULL when there is nothing to compact on demand; returns pages freed
+	 * or -ENOMEM */
+	int64_t (*compact)(void *pool);
 	enum zpool_place (*handle_place)(void *pool, unsigned long handle);
 	int (*check)(void *pool, char *msg, size_t len);
 	int (*walk)(void *pool, int (*fn)(const struct zpool_page_info *, void *), void *arg);

@@ -882,6 +882,29 @@ static void test_handle_table_growth_fails(void **state)
 	zs_destroy_pool(pool);
 }
 
+/* Compaction that cannot get memory to plan says so and moves nothing. */
+static void test_compaction_out_of_memory(void **state)
+{
+	struct zs_pool *pool = new_pool();
+	static struct zs_stats before;
+	unsigned long h[200];
+
+	(void)state;
+	for (int i = 0; i < 200; i++)
+		h[i] = alloc_ok(pool, 1000);
+	for (int i = 0; i < 200; i += 2)
+		zs_free(pool, h[i]);
+	zs_get_stats(pool, &before);
+	zbud_fault_arm(ZBUD_FAULT_META, 1);
+	assert_int_equal(zs_compact(pool), -ENOMEM);
+	zbud_fault_arm(ZBUD_FAULT_META, 0);
+	assert_true(same_stats(pool, &before));
+	check_ok(pool);
+	assert_true(zs_compact(pool) > 0);
+	check_ok(pool);
+	zs_destroy_pool(pool);
+}
+
 /* ---- The checker ---- */
 
 static void expect_caught(struct zs_pool *pool, const char *what)
@@ -1230,6 +1253,7 @@ int main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_every_page_allocation_fails_once),
 		cmocka_unit_test(test_handle_table_growth_fails),
+		cmocka_unit_test(test_compaction_out_of_memory),
 		cmocka_unit_test(test_checker_catches_corruption),
 		cmocka_unit_test(test_zpool_driver),
 		cmocka_unit_test(test_walk),

@@ -240,11 +240,13 @@ zs_free_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
 
 struct zs_pool *zs_create_pool(const struct zbud_source_config *source)
 {
-	struct zs_pool *pool = calloc(1, sizeof(*pool));
+	struct zs_pool *pool = zbud_fault_hit(ZBUD_FAULT_META) ? NULL : calloc(1, sizeof(*pool));
 	int err;
 
-	if (!pool)
+	if (!pool) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	init_classes(pool);
 	err = zbud_source_init(&pool->src, source, sizeof(struct zs_page));
 	if (!err) {

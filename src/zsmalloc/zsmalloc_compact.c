@@ -10,8 +10,10 @@
  * with one walk of the handle table (objects carry no handle), and skips
  * mapped objects rather than waiting for them.
  */
+#include <errno.h>
 #include <stdlib.h>
 
+#include "fault.h"
 #include "zsmalloc_internal.h"
 
 /* Scratch for one compaction. */
@@ -94,9 +96,10 @@ static void isolate_sparsest(struct zs_pool *pool, struct size_class *class, uin
  * Emptied zspages are freed; any left (they hold a mapped object) go back on
  * their lists, in the order they were taken off.  All under the pool lock.
  */
-uint64_t zs_compact(struct zs_pool *pool)
+int64_t zs_compact(struct zs_pool *pool)
 {
-	uint64_t freed = 0, spare = 0, nonfull = 0;
+	uint64_t spare = 0, nonfull = 0;
+	int64_t freed = 0;
 	struct compact cc = { 0 };
 	size_t words;
 
@@ -113,9 +116,12 @@ uint64_t zs_compact(struct zs_pool *pool)
 	if (!spare)
 		goto out;
 	words = (pool->src.next + 63) / 64;
-	cc.marks = calloc(1, words * sizeof(uint64_t) + (spare + nonfull) * sizeof(uint32_t));
-	if (!cc.marks)
+	cc.marks = zbud_fault_hit(ZBUD_FAULT_META) ? NULL
+		   : calloc(1, words * sizeof(uint64_t) + (spare + nonfull) * sizeof(uint32_t));
+	if (!cc.marks) {
+		freed = -ENOMEM;
 		goto out;
+	}
 	cc.isolated = (uint32_t *)(cc.marks + words);
 	cc.sorted = cc.isolated + spare;
 	for (int i = 0; i < ZS_SIZE_CLASSES; i++)

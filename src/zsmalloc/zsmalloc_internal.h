@@ -388,7 +388,8 @@ void *zs_map_object(struct zs_pool *pool, unsigned long handle, enum zs_mapmode 
 void zs_unmap_object(struct zs_pool *pool, unsigned long handle);
 uint64_t zs_get_total_pages(struct zs_pool *pool);
 /* Pages freed. */
-uint64_t zs_compact(struct zs_pool *pool);
+/* zs_compact - pages freed, or -ENOMEM (no memory to plan: nothing moved) */
+int64_t zs_compact(struct zs_pool *pool);
 
 /* The class that objects of @size go to, or NULL for sizes out of range. */
 const struct size_class *zs_size_class(const struct zs_pool *pool, size_t size);
