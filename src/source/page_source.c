@@ -8,6 +8,7 @@
  */
 #include "page_source.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -124,6 +125,7 @@ int zbud_source_init(struct zbud_source *ps, const struct zbud_source_config *cf
 {
 	int err;
 
+	assert(meta_size >= 4 && meta_size % 4 == 0);
 	memset(ps, 0, sizeof(*ps));
 	ps->meta_size = meta_size;
 	ps->flags = cfg->flags;
@@ -226,6 +228,7 @@ void zbud_source_put(struct zbud_source *ps, uint32_t pgno)
 {
 	uint32_t limit;
 
+	assert(pgno < ps->next && ps->in_use);
 	ps->in_use--;
 	if (!ps->in_use) {
 		/* Empty: give back every page and descriptor touched. */

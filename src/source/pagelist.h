@@ -15,6 +15,7 @@
 #ifndef ZBUD_PAGELIST_H
 #define ZBUD_PAGELIST_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -71,8 +72,10 @@ static inline void zbud_plist_add(struct zbud_plinks in, struct zbud_plist *l, u
 /* zbud_plist_pop - take the head off a list that is not empty */
 static inline uint32_t zbud_plist_pop(struct zbud_plinks in, struct zbud_plist *l)
 {
-	uint32_t pgno = l->head, next = zbud_plink(in, pgno)->next;
+	uint32_t pgno = l->head, next;
 
+	assert(pgno != ZBUD_PAGE_NIL);
+	next = zbud_plink(in, pgno)->next;
 	l->head = next;
 	if (next != ZBUD_PAGE_NIL)
 		zbud_plink(in, next)->prev = ZBUD_PAGE_NIL;
@@ -86,6 +89,9 @@ static inline void zbud_plist_del(struct zbud_plinks in, struct zbud_plist *l, u
 {
 	const struct zbud_plink *p = zbud_plink(in, pgno);
 
+	/* On @l: its neighbours, or the list's ends, point at it. */
+	assert(p->prev != ZBUD_PAGE_NIL ? zbud_plink(in, p->prev)->next == pgno : l->head == pgno);
+	assert(p->next != ZBUD_PAGE_NIL ? zbud_plink(in, p->next)->prev == pgno : l->tail == pgno);
 	if (p->prev != ZBUD_PAGE_NIL)
 		zbud_plink(in, p->prev)->next = p->next;
 	else

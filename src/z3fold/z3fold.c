@@ -47,8 +47,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "debug.h"
 #include "fault.h"
 #include "z3fold_internal.h"
+
+/* A debug build's checker (src/common/debug.h). */
+static int debug_check(void *pool, char *msg, size_t len)
+{
+	return z3fold_check_pool(pool, msg, len);
+}
 
 /* The slot table's first size, in slots; it doubles from there. */
 #define SLOTS_MIN 64u
@@ -402,7 +409,7 @@ void *z3fold_get_private(struct z3fold_pool *pool)
 	return pool->private_data;
 }
 
-int z3fold_alloc(struct z3fold_pool *pool, size_t size, unsigned long *handle)
+static int alloc(struct z3fold_pool *pool, size_t size, unsigned long *handle)
 {
 	bool headless = size > Z3FOLD_MAX_BUDDY_SIZE;
 	enum z3fold_buddy bud;
@@ -446,7 +453,7 @@ out:
 	return err;
 }
 
-void z3fold_free(struct z3fold_pool *pool, unsigned long handle)
+static void free_handle(struct z3fold_pool *pool, unsigned long handle)
 {
 	struct z3fold_slot *s;
 	struct z3fold_page *zp;
@@ -497,7 +504,7 @@ static bool evict_one(struct z3fold_pool *pool, uint32_t pgno, uint32_t i)
 	return !live || pool->ops->evict(pool, (unsigned long)i + 1) == 0;
 }
 
-int z3fold_reclaim_page(struct z3fold_pool *pool, unsigned int retries)
+static int reclaim(struct z3fold_pool *pool, unsigned int retries)
 {
 	static const enum z3fold_buddy order[] = { Z3FOLD_MIDDLE, Z3FOLD_FIRST, Z3FOLD_LAST };
 	uint32_t victim[Z3FOLD_BUDDIES];
@@ -598,4 +605,28 @@ int z3fold_locate(struct z3fold_pool *pool, unsigned long handle, uint32_t *pgno
 uint64_t z3fold_get_pool_size(struct z3fold_pool *pool)
 {
 	return atomic_load_explicit(&pool->pages_nr, memory_order_relaxed);
+}
+
+/* ---- The calls, with a debug build's checks after them ---- */
+
+int z3fold_alloc(struct z3fold_pool *pool, size_t size, unsigned long *handle)
+{
+	int ret = alloc(pool, size, handle);
+
+	zbud_debug_op(&pool->debug, debug_check, pool, "z3fold");
+	return ret;
+}
+
+void z3fold_free(struct z3fold_pool *pool, unsigned long handle)
+{
+	free_handle(pool, handle);
+	zbud_debug_op(&pool->debug, debug_check, pool, "z3fold");
+}
+
+int z3fold_reclaim_page(struct z3fold_pool *pool, unsigned int retries)
+{
+	int ret = reclaim(pool, retries);
+
+	zbud_debug_op(&pool->debug, debug_check, pool, "z3fold");
+	return ret;
 }

@@ -38,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "debug.h"
 #include "lock.h"
 #include "page_source.h"
 #include "pagelist.h"
@@ -113,6 +114,7 @@ struct z3fold_ops {
 };
 
 struct z3fold_pool {
+	struct zbud_debug debug;                /* a debug build's operation count */
 	struct zbud_lock lock;
 	struct zbud_source src;
 	uint64_t unbuddied_mask;                /* bit i: unbuddied[i] not empty */

@@ -8,6 +8,7 @@
  * runs.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -18,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -866,6 +870,37 @@ static void test_checker_catches_corruption(void **state)
 	zblock_destroy_pool(pool);
 }
 
+/* A debug build (ZBUD_DEBUG) runs the checker as the pool works: a broken
+ * pool stops the process within ZBUD_DEBUG_EVERY operations. */
+static void test_debug_build_stops_a_broken_pool(void **state)
+{
+#ifdef ZBUD_DEBUG
+	pid_t pid;
+	int status;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct zblock_pool *pool = new_pool();
+		unsigned long h = alloc_ok(pool, 1000);
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, STDERR_FILENO); /* its message is not the test's output */
+		zblock_page(pool, block_of(pool, h))->inuse++;
+		for (int i = 0; i < 2 * ZBUD_DEBUG_EVERY; i++)
+			zblock_free(pool, alloc_ok(pool, 1000));
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+#else
+	(void)state;
+	skip(); /* not a debug build */
+#endif
+}
+
 /* ---- Through zpool ---- */
 
 static void test_zpool_driver(void **state)
@@ -962,6 +997,7 @@ int main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_every_page_allocation_fails_once),
 		cmocka_unit_test(test_checker_catches_corruption),
+		cmocka_unit_test(test_debug_build_stops_a_broken_pool),
 		cmocka_unit_test(test_zpool_driver),
 		cmocka_unit_test(test_walk),
 	};

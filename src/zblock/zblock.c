@@ -30,8 +30,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "debug.h"
 #include "fault.h"
 #include "zblock_internal.h"
+
+/* A debug build's checker (src/common/debug.h). */
+static int debug_check(void *pool, char *msg, size_t len)
+{
+	return zblock_check_pool(pool, msg, len);
+}
 
 _Static_assert(sizeof(struct zblock_page) == 24, "a descriptor is 24 bytes");
 _Static_assert(ZBLOCK_MAX_SLOTS <= 64, "one 64-bit bitmap per block");
@@ -176,7 +183,7 @@ void zblock_destroy_pool(struct zblock_pool *pool)
 	free(pool);
 }
 
-int zblock_alloc(struct zblock_pool *pool, size_t size, unsigned long *handle)
+static int alloc(struct zblock_pool *pool, size_t size, unsigned long *handle)
 {
 	const struct zblock_type *type;
 	struct zblock_page *zp;
@@ -233,7 +240,7 @@ static uint32_t live_slot(const struct zblock_pool *pool, unsigned long handle,
 	return zp->first;
 }
 
-void zblock_free(struct zblock_pool *pool, unsigned long handle)
+static void free_handle(struct zblock_pool *pool, unsigned long handle)
 {
 	struct zblock_page *zp;
 	unsigned int slot, t;
@@ -263,4 +270,20 @@ out:
 uint64_t zblock_get_total_pages(struct zblock_pool *pool)
 {
 	return atomic_load_explicit(&pool->pages_nr, memory_order_relaxed);
+}
+
+/* ---- The calls, with a debug build's checks after them ---- */
+
+int zblock_alloc(struct zblock_pool *pool, size_t size, unsigned long *handle)
+{
+	int ret = alloc(pool, size, handle);
+
+	zbud_debug_op(&pool->debug, debug_check, pool, "zblock");
+	return ret;
+}
+
+void zblock_free(struct zblock_pool *pool, unsigned long handle)
+{
+	free_handle(pool, handle);
+	zbud_debug_op(&pool->debug, debug_check, pool, "zblock");
 }

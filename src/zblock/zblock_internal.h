@@ -51,6 +51,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "debug.h"
 #include "lock.h"
 #include "page_source.h"
 #include "pagelist.h"
@@ -114,6 +115,7 @@ struct zblock_runs {
 };
 
 struct zblock_pool {
+	struct zbud_debug debug;                /* a debug build's operation count */
 	struct zbud_lock lock;
 	struct zbud_source src;
 	struct zblock_runs runs;

@@ -15,6 +15,7 @@
  * runs cold, costing address space and 24 bytes of descriptor a page, not
  * memory.
  */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -126,6 +127,7 @@ int zblock_run_get(struct zblock_pool *pool, unsigned int pages, uint32_t *first
 {
 	const struct zblock_runs *r = &pool->runs;
 
+	assert(pages && pages <= ZBLOCK_MAX_BLOCK_PAGES && !(pages & (pages - 1)));
 	if (r->hot[pages] != ZBUD_PAGE_NIL || r->cold[pages] != ZBUD_PAGE_NIL) {
 		/* Reusing a free run is the source's page handed out again. */
 		if (zbud_fault_hit(ZBUD_FAULT_PAGE))
@@ -172,6 +174,7 @@ static void trim(struct zblock_pool *pool, uint64_t keep)
 
 void zblock_run_put(struct zblock_pool *pool, uint32_t first, unsigned int pages)
 {
+	assert(first + pages <= pool->src.next);
 	uint64_t in_blocks = atomic_load_explicit(&pool->pages_nr, memory_order_relaxed);
 	uint64_t limit = ZBLOCK_RUN_CACHE_MIN + in_blocks / ZBLOCK_RUN_CACHE_DIV;
 

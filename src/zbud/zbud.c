@@ -16,8 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "debug.h"
 #include "fault.h"
 #include "zbud_internal.h"
+
+/* A debug build's checker (src/common/debug.h). */
+static int debug_check(void *pool, char *msg, size_t len)
+{
+	return zbud_check_pool(pool, msg, len);
+}
 
 #define OFFSET_MASK (ZBUD_PAGE_SIZE - 1)
 
@@ -136,7 +143,7 @@ void *zbud_get_private(struct zbud_pool *pool)
 	return pool->private_data;
 }
 
-int zbud_alloc(struct zbud_pool *pool, size_t size, unsigned long *handle)
+static int alloc(struct zbud_pool *pool, size_t size, unsigned long *handle)
 {
 	enum zbud_buddy bud;
 	struct zbud_page *zp;
@@ -202,7 +209,7 @@ static struct zbud_page *live_page(struct zbud_pool *pool, unsigned long handle,
 	return zp->last_chunks && handle == encode_handle((uint32_t)pgno, zp, ZBUD_LAST) ? zp : NULL;
 }
 
-void zbud_free(struct zbud_pool *pool, unsigned long handle)
+static void free_handle(struct zbud_pool *pool, unsigned long handle)
 {
 	uint32_t pgno = (uint32_t)(handle >> ZBUD_PAGE_SHIFT);
 	enum zbud_buddy bud;
@@ -236,7 +243,7 @@ out:
 	zbud_lock_release(&pool->lock);
 }
 
-int zbud_reclaim_page(struct zbud_pool *pool, unsigned int retries)
+static int reclaim(struct zbud_pool *pool, unsigned int retries)
 {
 	unsigned long first_handle, last_handle;
 	struct zbud_page *zp;
@@ -293,4 +300,28 @@ void zbud_unmap(struct zbud_pool *pool, unsigned long handle)
 uint64_t zbud_get_pool_size(struct zbud_pool *pool)
 {
 	return atomic_load_explicit(&pool->pages_nr, memory_order_relaxed);
+}
+
+/* ---- The calls, with a debug build's checks after them ---- */
+
+int zbud_alloc(struct zbud_pool *pool, size_t size, unsigned long *handle)
+{
+	int ret = alloc(pool, size, handle);
+
+	zbud_debug_op(&pool->debug, debug_check, pool, "zbud");
+	return ret;
+}
+
+void zbud_free(struct zbud_pool *pool, unsigned long handle)
+{
+	free_handle(pool, handle);
+	zbud_debug_op(&pool->debug, debug_check, pool, "zbud");
+}
+
+int zbud_reclaim_page(struct zbud_pool *pool, unsigned int retries)
+{
+	int ret = reclaim(pool, retries);
+
+	zbud_debug_op(&pool->debug, debug_check, pool, "zbud");
+	return ret;
 }

@@ -22,6 +22,7 @@
 #ifndef ZBUD_INTERNAL_H
 #define ZBUD_INTERNAL_H
 
+#include "debug.h"
 #include "lock.h"
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -41,6 +42,7 @@ struct zbud_page {
 };
 
 struct zbud_pool {
+	struct zbud_debug debug;                /* a debug build's operation count */
 	struct zbud_lock lock;
 	struct zbud_source src;
 	uint64_t unbuddied_mask;            /* bit i: unbuddied[i] is not empty */

@@ -22,12 +22,20 @@
  *    migration), so they go to the class of their own size;
  *  - one pool lock instead of per-class locks; map and unmap take no lock.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "debug.h"
 #include "fault.h"
 #include "zsmalloc_internal.h"
+
+/* A debug build's checker (src/common/debug.h). */
+static int debug_check(void *pool, char *msg, size_t len)
+{
+	return zs_check_pool(pool, msg, len);
+}
 
 _Static_assert(sizeof(struct zs_page) == 32, "two descriptors a cache line");
 _Static_assert(ZS_MAX_PAGES_PER_ZSPAGE <= 16, "zs_page.index has 4 bits");
@@ -227,6 +235,7 @@ alloc_zspage(struct zs_pool *pool, struct size_class *class, uint32_t *first)
 void __attribute__((noinline))
 zs_free_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
 {
+	assert(!zs_page(pool, first)->inuse);
 	for (uint32_t pgno = first, next; pgno != ZBUD_PAGE_NIL; pgno = next) {
 		next = zs_page(pool, pgno)->next;
 		memset(zs_page(pool, pgno), 0, sizeof(struct zs_page));
@@ -272,7 +281,7 @@ void zs_destroy_pool(struct zs_pool *pool)
 	free(pool);
 }
 
-int zs_malloc(struct zs_pool *pool, size_t size, unsigned long *handle)
+static int alloc(struct zs_pool *pool, size_t size, unsigned long *handle)
 {
 	struct size_class *class;
 	uint32_t idx, first;
@@ -321,7 +330,7 @@ static inline void put_zspage(struct zs_pool *pool, struct size_class *class, ui
 	}
 }
 
-void zs_free(struct zs_pool *pool, unsigned long handle)
+static void free_handle(struct zs_pool *pool, unsigned long handle)
 {
 	struct size_class *class;
 	uint64_t e = 0;
@@ -344,4 +353,20 @@ void zs_free(struct zs_pool *pool, unsigned long handle)
 uint64_t zs_get_total_pages(struct zs_pool *pool)
 {
 	return atomic_load_explicit(&pool->pages_nr, memory_order_relaxed);
+}
+
+/* ---- The calls, with a debug build's checks after them ---- */
+
+int zs_malloc(struct zs_pool *pool, size_t size, unsigned long *handle)
+{
+	int ret = alloc(pool, size, handle);
+
+	zbud_debug_op(&pool->debug, debug_check, pool, "zsmalloc");
+	return ret;
+}
+
+void zs_free(struct zs_pool *pool, unsigned long handle)
+{
+	free_handle(pool, handle);
+	zbud_debug_op(&pool->debug, debug_check, pool, "zsmalloc");
 }

@@ -16,6 +16,12 @@
 #include "fault.h"
 #include "zsmalloc_internal.h"
 
+/* A debug build's checker (src/common/debug.h). */
+static int debug_check(void *pool, char *msg, size_t len)
+{
+	return zs_check_pool(pool, msg, len);
+}
+
 /* Scratch for one compaction. */
 struct compact {
 	uint64_t *marks;        /* per first page: its zspage is a source */
@@ -145,5 +151,6 @@ int64_t zs_compact(struct zs_pool *pool)
 	free(cc.marks);
 out:
 	zbud_lock_release(&pool->lock);
+	zbud_debug_op(&pool->debug, debug_check, pool, "zsmalloc");
 	return freed;
 }

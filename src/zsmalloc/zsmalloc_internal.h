@@ -65,6 +65,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "debug.h"
 #include "lock.h"
 #include "page_source.h"
 
@@ -193,6 +194,7 @@ struct zs_handles {
 };
 
 struct zs_pool {
+	struct zbud_debug debug;                /* a debug build's operation count */
 	struct zbud_lock lock;
 	struct zbud_source src;
 	struct zs_handles handles;
