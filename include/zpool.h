@@ -101,10 +101,14 @@ bool zpool_evictable(struct zpool *pool);
 struct zpool_config {
 	void *private_data;             /* returned by zpool_get_private() */
 	struct zbud_source_config source;
+	unsigned int chain_pages;       /* zsmalloc: the most pages of a zspage,
+					   1 to 16; 0: 8, the kernel's default
+					   (CONFIG_ZSMALLOC_CHAIN_SIZE) */
 };
 
-/* zpool_create_pool_config - zpool_create_pool() with a chosen page source;
- * @cfg NULL is zpool_create_pool().  errno EINVAL for a bad source config. */
+/* zpool_create_pool_config - zpool_create_pool() with a chosen page source
+ * and options; @cfg NULL is zpool_create_pool().  errno EINVAL for a bad
+ * source config or option. */
 struct zpool *zpool_create_pool_config(const char *type, const char *name,
 				       const struct zpool_ops *ops,
 				       const struct zpool_config *cfg);

@@ -17,10 +17,10 @@ static const struct z3fold_ops z3fold_zpool_ops = {
 };
 
 static void *z3fold_zpool_create(const char *name, const struct zpool_ops *ops,
-				 struct zpool *zpool, const struct zbud_source_config *source)
+				 struct zpool *zpool, const struct zpool_config *cfg)
 {
 	(void)name;
-	return z3fold_create_pool(ops ? &z3fold_zpool_ops : NULL, zpool, source);
+	return z3fold_create_pool(ops ? &z3fold_zpool_ops : NULL, zpool, &cfg->source);
 }
 
 static void z3fold_zpool_destroy(void *pool)

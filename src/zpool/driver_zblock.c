@@ -5,10 +5,10 @@
 #include "zpool_driver.h"
 
 static void *zblock_zpool_create(const char *name, const struct zpool_ops *ops,
-				 struct zpool *zpool, const struct zbud_source_config *source)
+				 struct zpool *zpool, const struct zpool_config *cfg)
 {
 	(void)name, (void)ops, (void)zpool; /* never evicts: ops->evict is not called */
-	return zblock_create_pool(source);
+	return zblock_create_pool(&cfg->source);
 }
 
 static void zblock_zpool_destroy(void *pool)

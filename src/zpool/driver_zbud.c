@@ -18,16 +18,16 @@ static const struct zbud_ops zbud_zpool_ops = {
 };
 
 static void *zbud_zpool_create(const char *name, const struct zpool_ops *ops,
-			       struct zpool *zpool, const struct zbud_source_config *source)
+			       struct zpool *zpool, const struct zpool_config *cfg)
 {
-	const struct zbud_config cfg = {
+	const struct zbud_config zcfg = {
 		.ops = ops ? &zbud_zpool_ops : NULL,
 		.private_data = zpool,
-		.source = *source,
+		.source = cfg->source,
 	};
 
 	(void)name;
-	return zbud_create_pool_config(&cfg);
+	return zbud_create_pool_config(&zcfg);
 }
 
 static void zbud_zpool_destroy(void *pool)

@@ -1,15 +1,28 @@
 /*
- * driver_zsmalloc.c - zsmalloc as a zpool driver (the kernel's zs_zpool_*)
+ * driver_zsmalloc.c - zsmalloc as two zpool drivers (the kernel's zs_zpool_*):
+ * "zsmalloc", our geometry, and "zsmalloc-kernel", the kernel's exact one
+ * (zsmalloc_internal.h draws both)
  */
 #define ZPOOL_STATIC_LINKING_ONLY
 #include "zpool_driver.h"
 #include "zsmalloc_internal.h"
 
 static void *zs_zpool_create(const char *name, const struct zpool_ops *ops, struct zpool *zpool,
-			     const struct zbud_source_config *source)
+			     const struct zpool_config *cfg)
 {
+	const struct zs_config ours = { .chain = cfg->chain_pages };
+
 	(void)name, (void)ops, (void)zpool; /* never evicts: ops->evict is not called */
-	return zs_create_pool(source);
+	return zs_create_pool(&cfg->source, &ours);
+}
+
+static void *zs_zpool_create_kernel(const char *name, const struct zpool_ops *ops,
+				    struct zpool *zpool, const struct zpool_config *cfg)
+{
+	const struct zs_config kernel = { .chain = cfg->chain_pages, .kernel = true, .handle = true };
+
+	(void)name, (void)ops, (void)zpool;
+	return zs_create_pool(&cfg->source, &kernel);
 }
 
 static void zs_zpool_destroy(void *pool)
@@ -74,8 +87,8 @@ static int walk_page(const struct zs_pool *pool, uint32_t pgno, void *arg)
 	uint32_t first = zs_first(pool, pgno);
 	struct zpool_walk *w = arg;
 
-	if (end > class->objs_per_zspage)
-		end = class->objs_per_zspage;
+	if (end > class->cap[zs_npages(pool, first)])
+		end = class->cap[zs_npages(pool, first)];
 	zpool_walk_page(w, pgno);
 	for (; slot < end; slot++) {
 		size_t from = slot * size, to = from + size;
@@ -96,6 +109,20 @@ static int zs_zpool_walk(void *pool, int (*fn)(const struct zpool_page_info *, v
 	return zs_walk_pages(pool, walk_page, &w);
 }
 
+/* Both drivers' calls: all but creation. */
+#define ZS_ZPOOL_CALLS \
+	.destroy = zs_zpool_destroy, \
+	.malloc = zs_zpool_malloc, \
+	.free = zs_zpool_free, \
+	.reclaim_page = NULL, /* as the kernel's: zsmalloc does not evict */ \
+	.map = zs_zpool_map, \
+	.unmap = zs_zpool_unmap, \
+	.total_size = zs_zpool_total_size, \
+	.compact = zs_zpool_compact, \
+	.handle_place = zs_zpool_handle_place, \
+	.check = zs_zpool_check, \
+	.walk = zs_zpool_walk
+
 const struct zpool_driver zpool_zsmalloc_driver = {
 	.info = {
 		.type = "zsmalloc",
@@ -103,15 +130,15 @@ const struct zpool_driver zpool_zsmalloc_driver = {
 		.compacts = true,
 	},
 	.create = zs_zpool_create,
-	.destroy = zs_zpool_destroy,
-	.malloc = zs_zpool_malloc,
-	.free = zs_zpool_free,
-	.reclaim_page = NULL, /* as the kernel's: zsmalloc does not evict */
-	.map = zs_zpool_map,
-	.unmap = zs_zpool_unmap,
-	.total_size = zs_zpool_total_size,
-	.compact = zs_zpool_compact,
-	.handle_place = zs_zpool_handle_place,
-	.check = zs_zpool_check,
-	.walk = zs_zpool_walk,
+	ZS_ZPOOL_CALLS,
+};
+
+const struct zpool_driver zpool_zsmalloc_kernel_driver = {
+	.info = {
+		.type = "zsmalloc-kernel",
+		.max_size = ZS_MAX_ALLOC_SIZE,
+		.compacts = true,
+	},
+	.create = zs_zpool_create_kernel,
+	ZS_ZPOOL_CALLS,
 };

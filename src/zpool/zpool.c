@@ -14,6 +14,7 @@ static const struct zpool_driver *const drivers[] = {
 	&zpool_zbud_driver,
 	&zpool_z3fold_driver,
 	&zpool_zsmalloc_driver,
+	&zpool_zsmalloc_kernel_driver,
 	&zpool_zblock_driver,
 };
 
@@ -127,7 +128,7 @@ struct zpool *zpool_create_pool_config(const char *type, const char *name,
 	zpool->ops = ops;
 	zpool->evictable = driver->reclaim_page && ops && ops->evict;
 	zpool->private_data = cfg->private_data;
-	zpool->pool = driver->create(zpool->name, ops, zpool, &cfg->source);
+	zpool->pool = driver->create(zpool->name, ops, zpool, cfg);
 	if (!zpool->pool) {
 		free(zpool); /* errno is the driver's */
 		return NULL;

@@ -15,7 +15,7 @@ struct zpool_driver {
 	struct zpool_info info;         /* info.type: the name it is created by */
 	/* @zpool is handed back to zpool_evict() when the driver evicts. */
 	void *(*create)(const char *name, const struct zpool_ops *ops, struct zpool *zpool,
-			const struct zbud_source_config *source);
+			const struct zpool_config *cfg);
 	void (*destroy)(void *pool);
 	int (*malloc)(void *pool, size_t size, unsigned long *handle);
 	void (*free)(void *pool, unsigned long handle);
@@ -65,6 +65,7 @@ int zpool_evict(struct zpool *zpool, unsigned long handle);
 extern const struct zpool_driver zpool_zbud_driver;
 extern const struct zpool_driver zpool_z3fold_driver;
 extern const struct zpool_driver zpool_zsmalloc_driver;
+extern const struct zpool_driver zpool_zsmalloc_kernel_driver;
 extern const struct zpool_driver zpool_zblock_driver;
 
 #endif /* ZBUD_ZPOOL_DRIVER_H */

@@ -2,8 +2,9 @@
  * test_zsmalloc_model.c - zsmalloc against a reference model, one random
  * operation at a time
  *
- * The model is the placement rules of src/zsmalloc.c (Linux's v6.1, as
- * zsmalloc_internal.h tells) written as plainly as possible: each zspage
+ * The model is the placement rules of src/zsmalloc.c (as
+ * zsmalloc_internal.h tells, in both geometries; setup() with no geometry
+ * is ours) written as plainly as possible: each zspage
  * is an array of slots, each fullness list an ordered array, and every
  * decision a scan.  Class geometry (slot size, pages and slots per zspage)
  * it takes from the pool: test_zsmalloc.c checks that against the kernel's
@@ -48,13 +49,14 @@
 
 struct mclass {
 	int size, pages, slots, almost_full;
+	int cap[ZS_MAX_PAGES_PER_ZSPAGE + 1];  /* slots present with c pages (ours) */
 	int list[2][MAX_ZSPAGES];       /* [0] ZS_ALMOST_EMPTY, [1] ZS_ALMOST_FULL */
 	int len[2];
 	int full, zspages, objects;
 };
 
 struct mzspage {
-	int cls, inuse;
+	int cls, inuse, npages;
 	bool isolated;
 	uint32_t real;                  /* the pool's first page */
 	int obj[MAX_SLOTS];             /* object slot in harness.obj[], or -1 */
@@ -65,6 +67,7 @@ struct model {
 	struct index_set zspages;
 	struct mzspage zs[MAX_ZSPAGES];
 	int pages, limit;
+	bool grow;                      /* ours: zspages grow and shrink */
 	struct index_map of_real;       /* model zspage of each real first page */
 };
 
@@ -171,10 +174,10 @@ static int model_new_zspage(struct model *m, int ci)
 	struct mclass *c = m->cls[ci];
 	int z = set_take(&m->zspages);
 
-	m->zs[z] = (struct mzspage){ .cls = ci };
+	m->zs[z] = (struct mzspage){ .cls = ci, .npages = m->grow ? 1 : c->pages };
 	for (int s = 0; s < MAX_SLOTS; s++)
 		m->zs[z].obj[s] = -1;
-	m->pages += c->pages;
+	m->pages += m->zs[z].npages;
 	c->zspages++;
 	return z;
 }
@@ -184,9 +187,39 @@ static void model_drop_zspage(struct model *m, int z)
 	struct mclass *c = m->cls[m->zs[z].cls];
 
 	map_set(&m->of_real, m->zs[z].real, -1);
-	m->pages -= c->pages;
+	m->pages -= m->zs[z].npages;
 	c->zspages--;
 	set_put(&m->zspages, z);
+}
+
+/* Ours: whether @z's present slots are all in use, and then a page more
+ * for it, if the pool has one; false if it has none. */
+static bool model_make_room(struct model *m, int z)
+{
+	struct mzspage *p = &m->zs[z];
+
+	if (p->inuse < m->cls[p->cls]->cap[p->npages])
+		return true;
+	if (m->pages + 1 > m->limit)
+		return false;
+	p->npages++;
+	m->pages++;
+	return true;
+}
+
+/* Ours: @z's trailing pages that no object touches, given back. */
+static void model_shrink(struct model *m, int z)
+{
+	struct mzspage *p = &m->zs[z];
+	const struct mclass *c = m->cls[p->cls];
+
+	while (p->npages > 1) {
+		for (int s = c->cap[p->npages - 1]; s < c->cap[p->npages]; s++)
+			if (p->obj[s] >= 0)
+				return;
+		p->npages--;
+		m->pages--;
+	}
 }
 
 /* Take slot @s of @z; returns whether the zspage went. */
@@ -201,6 +234,8 @@ static bool model_unplace(struct model *m, int z, int s)
 		return false; /* compaction's to free */
 	if (p->inuse) {
 		model_regroup(m, z, was);
+		if (m->grow && s >= m->cls[p->cls]->cap[p->npages - 1])
+			model_shrink(m, z);
 		return false;
 	}
 	model_remove(m, z, group(m->cls[p->cls], 1));
@@ -230,6 +265,7 @@ struct object {
 struct params {
 	int max_target;
 	size_t buffer_pages;    /* 0: the default arena, else a fixed buffer */
+	struct zs_config geometry;
 };
 
 struct harness {
@@ -306,9 +342,11 @@ static int model_alloc(struct harness *h, size_t size, int o, bool *fresh)
 	z = model_target(m, c->index);
 	*fresh = z < 0;
 	if (*fresh) {
-		if (m->pages + c->pages_per_zspage > m->limit)
+		if (m->pages + (m->grow ? 1 : c->pages_per_zspage) > m->limit)
 			return -ENOMEM;
 		z = model_new_zspage(m, c->index);
+	} else if (!model_make_room(m, z)) {
+		return -ENOMEM;
 	}
 	h->obj[o].cls = c->index;
 	h->obj[o].zspage = z;
@@ -416,7 +454,7 @@ static int cmp_by_handle(const void *a, const void *b)
 static int model_isolate(struct model *m, int ci, int *taken, int n)
 {
 	struct mclass *c = m->cls[ci];
-	int spare = (c->zspages * c->slots - c->objects) / c->slots, cand[MAX_ZSPAGES], k = 0;
+	int spare = c->zspages - (c->objects + c->slots - 1) / c->slots, cand[MAX_ZSPAGES], k = 0;
 
 	for (int l = 0; l < 2; l++)
 		for (int i = 0; i < c->len[l]; i++)
@@ -437,11 +475,36 @@ static int model_isolate(struct model *m, int ci, int *taken, int n)
 	return n;
 }
 
+/* Ours: objects of zspages that are not full, past as many slots as they
+ * have objects, to the lowest free slot (in handle order, not if mapped);
+ * then every such zspage shrunk. */
+static void model_pack_low(struct harness *h, const int *order)
+{
+	struct model *m = h->model;
+
+	for (int i = 0; i < h->objs.n; i++) {
+		struct object *obj = &h->obj[order[i]];
+		struct mzspage *z = &m->zs[obj->zspage];
+		int s;
+
+		if (obj->pinned || z->inuse == m->cls[z->cls]->slots || obj->slot < z->inuse)
+			continue;
+		s = model_lowest_free(m, obj->zspage);
+		z->obj[s] = order[i];
+		z->obj[obj->slot] = -1;
+		obj->slot = s;
+	}
+	for (int ci = 0; ci < ZS_SIZE_CLASSES; ci++)
+		for (int l = 0; m->cls[ci] && l < 2; l++)
+			for (int i = 0; i < m->cls[ci]->len[l]; i++)
+				model_shrink(m, m->cls[ci]->list[l][i]);
+}
+
 static uint64_t model_compact(struct harness *h)
 {
 	struct model *m = h->model;
 	static int taken[MAX_ZSPAGES], order[MAX_OBJECTS];
-	uint64_t freed = 0;
+	const int pages = m->pages;
 	int n = 0;
 
 	for (int ci = 0; ci < ZS_SIZE_CLASSES; ci++)
@@ -458,15 +521,13 @@ static uint64_t model_compact(struct harness *h)
 		if (!m->zs[src].isolated || obj->pinned)
 			continue;
 		dst = model_target(m, obj->cls);
-		if (dst < 0)
+		if (dst < 0 || !model_make_room(m, dst))
 			continue;
 		obj->zspage = dst;
 		obj->slot = model_place(m, dst, order[i]);
 		m->zs[src].obj[slot] = -1;
-		if (--m->zs[src].inuse == 0) {
+		if (--m->zs[src].inuse == 0)
 			model_drop_zspage(m, src);
-			freed += (uint64_t)m->cls[obj->cls]->pages;
-		}
 	}
 	for (int i = 0; i < n; i++) {
 		struct mzspage *z = &m->zs[taken[i]];
@@ -476,7 +537,9 @@ static uint64_t model_compact(struct harness *h)
 			model_insert(m, taken[i]);
 		}
 	}
-	return freed;
+	if (m->grow)
+		model_pack_low(h, order);
+	return (uint64_t)(pages - m->pages);
 }
 
 /* An object in the @rank-th sparsest zspage of class @ci (or, if there are
@@ -568,23 +631,31 @@ static void step(struct harness *h)
 static void check_stats(const struct harness *h)
 {
 	static struct zs_stats st;
+	static int present[ZS_SIZE_CLASSES];
+	const struct model *m = h->model;
 
 	zs_get_stats(h->pool, &st);
+	memset(present, 0, sizeof(present));
+	for (int i = 0; i < m->zspages.n; i++) {
+		const struct mzspage *z = &m->zs[m->zspages.member[i]];
+
+		present[z->cls] += m->cls[z->cls]->cap[z->npages];
+	}
 	for (int ci = 0; ci < ZS_SIZE_CLASSES; ci++) {
-		const struct mclass *c = h->model->cls[ci];
+		const struct mclass *c = m->cls[ci];
 		const uint64_t *s = st.class_stat[ci];
 
 		if (!c)
 			continue;
 		if (s[ZS_EMPTY] || s[ZS_ALMOST_EMPTY] != (uint64_t)c->len[0] ||
 		    s[ZS_ALMOST_FULL] != (uint64_t)c->len[1] || s[ZS_FULL] != (uint64_t)c->full ||
-		    s[ZS_OBJ_ALLOCATED] != (uint64_t)(c->zspages * c->slots) ||
+		    s[ZS_OBJ_ALLOCATED] != (uint64_t)present[ci] ||
 		    s[ZS_OBJ_USED] != (uint64_t)c->objects)
 			fail_run(&h->run, "class %d: pool %" PRIu64 "/%" PRIu64 "/%" PRIu64
 				 " zspages, %" PRIu64 " of %" PRIu64 " slots; "
 				 "model %d/%d/%d, %d of %d", c->size, s[ZS_ALMOST_EMPTY],
 				 s[ZS_ALMOST_FULL], s[ZS_FULL], s[ZS_OBJ_USED], s[ZS_OBJ_ALLOCATED],
-				 c->len[0], c->len[1], c->full, c->objects, c->zspages * c->slots);
+				 c->len[0], c->len[1], c->full, c->objects, present[ci]);
 	}
 	expect_eq(&h->run, "objects", (long long)st.objects, h->objs.n);
 }
@@ -607,11 +678,12 @@ static void check_all(const struct harness *h)
 static void model_init(struct model *m, const struct zs_pool *pool)
 {
 	set_init(&m->zspages, MAX_ZSPAGES);
+	m->grow = pool->grow;
 	for (int ci = 0; ci < ZS_SIZE_CLASSES; ci++) {
-		const struct size_class *c = zs_size_class(pool, 32 + 16 * (size_t)ci);
+		const struct size_class *c = &pool->class[ci];
 		struct mclass *mc;
 
-		if (c->index != ci)
+		if (pool->class_of[ci] != ci)
 			continue;
 		mc = calloc(1, sizeof(*mc));
 		assert_non_null(mc);
@@ -619,6 +691,8 @@ static void model_init(struct model *m, const struct zs_pool *pool)
 		mc->pages = c->pages_per_zspage;
 		mc->slots = c->objs_per_zspage;
 		mc->almost_full = 3 * mc->slots / 4 + 1;
+		for (int k = 1; k <= mc->pages; k++)
+			mc->cap[k] = k < mc->pages ? k * 4096 / mc->size : mc->slots;
 		m->cls[ci] = mc;
 	}
 	m->limit = (int)(pool->src.capacity < 1000000 ? pool->src.capacity : 1000000);
@@ -640,12 +714,18 @@ static int setup(void **state, const struct params *p)
 		cfg.buffer = h->buffer = malloc(cfg.buffer_size);
 		assert_non_null(h->buffer);
 	}
-	h->pool = zs_create_pool(&cfg);
+	h->pool = zs_create_pool(&cfg, &p->geometry);
 	assert_non_null(h->pool);
 	model_init(h->model, h->pool);
 	*state = h;
 	return 0;
 }
+
+/* Ours, the kernel's as the "zsmalloc-kernel" driver makes it, and the
+ * kernel's with chains of 16 and no handle (the longest chains, the most
+ * slots a zspage has). */
+static const struct zs_config kernel = { .kernel = true, .handle = true },
+	kernel16 = { .chain = 16, .kernel = true };
 
 static int setup_arena(void **state)
 {
@@ -654,10 +734,32 @@ static int setup_arena(void **state)
 	return setup(state, &p);
 }
 
+static int setup_arena_kernel(void **state)
+{
+	static const struct params p = { .max_target = 2000, .geometry = kernel };
+
+	return setup(state, &p);
+}
+
+static int setup_arena_kernel16(void **state)
+{
+	static const struct params p = { .max_target = 2000, .geometry = kernel16 };
+
+	return setup(state, &p);
+}
+
 /* 48 pages hold some 130 of these objects: targets up to 200 run it dry. */
 static int setup_buffer(void **state)
 {
 	static const struct params p = { .max_target = 200, .buffer_pages = 48 };
+
+	return setup(state, &p);
+}
+
+static int setup_buffer_kernel(void **state)
+{
+	static const struct params p = { .max_target = 200, .buffer_pages = 48,
+					 .geometry = kernel };
 
 	return setup(state, &p);
 }
@@ -695,6 +797,11 @@ static void test_model_arena(void **state)
 	run(*state, model_ops());
 }
 
+static void test_model_arena_fifth(void **state)
+{
+	run(*state, model_ops() / 5);
+}
+
 static void test_model_fixed_buffer(void **state)
 {
 	struct harness *h = *state;
@@ -707,7 +814,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_model_arena, setup_arena, teardown),
+		cmocka_unit_test_setup_teardown(test_model_arena, setup_arena_kernel, teardown),
+		cmocka_unit_test_setup_teardown(test_model_arena_fifth, setup_arena_kernel16, teardown),
 		cmocka_unit_test_setup_teardown(test_model_fixed_buffer, setup_buffer, teardown),
+		cmocka_unit_test_setup_teardown(test_model_fixed_buffer, setup_buffer_kernel, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

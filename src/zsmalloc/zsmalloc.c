@@ -1,25 +1,29 @@
 /*
- * zsmalloc.c - Linux's zsmalloc (v6.1): size classes, zspages, alloc and free
+ * zsmalloc.c - Linux's zsmalloc: size classes, zspages, alloc and free
  *
- * The layout, the handle table and the locking rules are drawn in
- * zsmalloc_internal.h; map and unmap are zsmalloc_map.c, compaction
- * zsmalloc_compact.c, the zpool driver zpool_zsmalloc.c.  What follows the
- * kernel:
+ * The layout, the two geometries, the handle table and the locking rules
+ * are drawn in zsmalloc_internal.h; map and unmap are zsmalloc_map.c,
+ * compaction zsmalloc_compact.c, the zpool drivers driver_zsmalloc.c.  What
+ * follows the kernel:
  *
  *  - size classes 16 bytes apart from 32 to 4096, each with the kernel's
- *    pages per zspage (get_pages_per_zspage(): the count of 1 to 4 pages that
- *    wastes the least, in whole percent, the smallest on a tie), and adjacent
- *    classes merged when they have the same pages and objects per zspage;
+ *    chain (Linux 6.3's calculate_zspage_chain_size(): of 1 to `chain`
+ *    pages, the fewest that leave the least unused at the zspage's end; one
+ *    page for a power of two), and in the kernel's geometry adjacent classes
+ *    merged when they have the same pages and objects per zspage, and 8
+ *    bytes added to each object's size for the handle the kernel keeps in it;
  *  - the fullness groups, their lists and the kernel's order on them
  *    (insert_zspage(), find_get_zspage()); empty zspages freed at once.
  *
  * Where it differs, and why:
  *
+ *  - the fullness groups are v6.1's two (3/4 full), not 6.3's ten of 10%:
+ *    they only decide which zspage of a class takes the next object;
  *  - free slots are a bitmap in the descriptor, the lowest taken first, not
  *    a list through the free slots (a data page touched per call), and
  *    full zspages are counted, not listed (nothing walks that list);
- *  - objects carry no handle (the kernel adds 8 bytes to each to find it on
- *    migration), so they go to the class of their own size;
+ *  - in our geometry, objects carry no handle, so they go to the class of
+ *    their own size, and zspages grow and shrink a page at a time;
  *  - one pool lock instead of per-class locks; map and unmap take no lock.
  */
 #include <assert.h>
@@ -38,7 +42,8 @@ static int debug_check(void *pool, char *msg, size_t len)
 }
 
 _Static_assert(sizeof(struct zs_page) == 32, "two descriptors a cache line");
-_Static_assert(ZS_MAX_PAGES_PER_ZSPAGE <= 16, "zs_page.index has 4 bits");
+_Static_assert(ZS_MAX_PAGES_PER_ZSPAGE <= 16, "zs_page.index and .pages have 4 bits");
+_Static_assert(ZS_MAX_OBJS_PER_ZSPAGE < 4096, "zs_page.inuse has 12 bits");
 
 /* Handle table entries made read-write at a time: 64 KiB of them, so that a
  * pool of a few hundred objects commits one step and a large one grows with
@@ -50,17 +55,19 @@ _Static_assert(ZS_MAX_PAGES_PER_ZSPAGE <= 16, "zs_page.index has 4 bits");
 
 /* ---- Size classes ---- */
 
-/* The kernel's get_pages_per_zspage(): most bytes used, in whole percent. */
-static unsigned int get_pages_per_zspage(unsigned int class_size)
+/* Linux 6.3's calculate_zspage_chain_size(): of 1 to @chain pages, the
+ * fewest that leave the least unused after the last slot. */
+static unsigned int chain_size(unsigned int class_size, unsigned int chain)
 {
-	unsigned int best = 1, max_usedpc = 0;
+	unsigned int best = 1, min_waste = UINT32_MAX;
 
-	for (unsigned int i = 1; i <= ZS_MAX_PAGES_PER_ZSPAGE; i++) {
-		unsigned int zspage_size = i * ZBUD_PAGE_SIZE;
-		unsigned int usedpc = (zspage_size - zspage_size % class_size) * 100 / zspage_size;
+	if (!(class_size & (class_size - 1)))
+		return 1;
+	for (unsigned int i = 1; i <= chain; i++) {
+		unsigned int waste = i * ZBUD_PAGE_SIZE % class_size;
 
-		if (usedpc > max_usedpc) {
-			max_usedpc = usedpc;
+		if (waste < min_waste) {
+			min_waste = waste;
 			best = i;
 		}
 	}
@@ -75,18 +82,20 @@ static unsigned int size_index(size_t size)
 			      ZS_SIZE_CLASS_DELTA);
 }
 
-/* From the largest class down, as the kernel: a class with the same pages
- * and objects per zspage as the one above it is merged into that one. */
-static void init_classes(struct zs_pool *pool)
+/* From the largest class down, as the kernel: in its geometry, a class with
+ * the same pages and objects per zspage as the one above it is merged into
+ * that one. */
+static void init_classes(struct zs_pool *pool, unsigned int chain, bool merge)
 {
 	struct size_class *prev = NULL;
 
 	for (int i = ZS_SIZE_CLASSES - 1; i >= 0; i--) {
 		unsigned int size = ZS_MIN_ALLOC_SIZE + (unsigned int)i * ZS_SIZE_CLASS_DELTA;
-		unsigned int pages = get_pages_per_zspage(size);
+		unsigned int pages = chain_size(size, chain);
 		unsigned int objs = pages * ZBUD_PAGE_SIZE / size;
 
-		if (prev && prev->pages_per_zspage == pages && prev->objs_per_zspage == objs) {
+		if (merge && prev && prev->pages_per_zspage == pages &&
+		    prev->objs_per_zspage == objs) {
 			pool->class_of[i] = prev->index;
 			continue;
 		}
@@ -99,15 +108,26 @@ static void init_classes(struct zs_pool *pool)
 			.index = (uint8_t)i,
 			.list = { ZBUD_PAGE_NIL, ZBUD_PAGE_NIL, ZBUD_PAGE_NIL },
 		};
+		for (unsigned int c = 1; c <= pages; c++)
+			prev->cap[c] = (uint16_t)(c < pages ? c * ZBUD_PAGE_SIZE / size : objs);
 		pool->class_of[i] = (uint8_t)i;
 	}
+}
+
+/* The class index of @size, the kernel's handle added in its geometry: a
+ * size of up to a page but for those 8 bytes goes to the last class. */
+static unsigned int class_index(const struct zs_pool *pool, size_t size)
+{
+	unsigned int i = size_index(size + pool->handle_bytes);
+
+	return i < ZS_SIZE_CLASSES ? i : ZS_SIZE_CLASSES - 1;
 }
 
 const struct size_class *zs_size_class(const struct zs_pool *pool, size_t size)
 {
 	if (!size || size > ZS_MAX_ALLOC_SIZE)
 		return NULL;
-	return &pool->class[pool->class_of[size_index(size)]];
+	return &pool->class[pool->class_of[class_index(pool, size)]];
 }
 
 /* ---- The handle table ---- */
@@ -192,12 +212,46 @@ static void handles_reset(struct zs_handles *h)
 
 /* ---- Zspages ---- */
 
-/* A new zspage with every slot free, in no group yet. */
+/* Mark slots [@from, @to) of the zspage at @first free (@free) or absent:
+ * each in the bitmap of the descriptor that holds it. */
+static void mark_slots(struct zs_pool *pool, uint32_t first, unsigned int from, unsigned int to,
+		       bool free)
+{
+	while (from < to) {
+		struct zs_page *bits = bits_of(pool, first, from);
+		unsigned int bit = from % ZS_SLOTS_PER_DESC, w = bit / 64, n = to - from;
+		uint64_t mask;
+
+		if (n > 64 - bit % 64)
+			n = 64 - bit % 64;
+		mask = (n == 64 ? ~0ULL : (1ULL << n) - 1) << bit % 64;
+		if (free)
+			bits->free[w] |= mask;
+		else
+			bits->free[w] &= ~mask;
+		from += n;
+	}
+}
+
+/* Page @pgno, zeroed by the source, as page @i of the zspage at @first. */
+static void init_page(struct zs_pool *pool, const struct size_class *class, uint32_t first,
+		      uint32_t pgno, unsigned int i)
+{
+	struct zs_page *zp = zs_page(pool, pgno);
+
+	zp->next = ZBUD_PAGE_NIL;
+	zp->class_idx = class->index;
+	zp->flags = ZS_PAGE_USED;
+	zp->index = i & 15;
+	if (i)
+		zp->first = first;
+}
+
+/* A new zspage of @n pages with every present slot free, in no group yet. */
 static int __attribute__((noinline))
-alloc_zspage(struct zs_pool *pool, struct size_class *class, uint32_t *first)
+alloc_zspage(struct zs_pool *pool, struct size_class *class, unsigned int n, uint32_t *first)
 {
 	uint32_t pages[ZS_MAX_PAGES_PER_ZSPAGE] = { 0 };
-	unsigned int n = class->pages_per_zspage, objs = class->objs_per_zspage;
 
 	for (unsigned int i = 0; i < n; i++) {
 		int err = zbud_source_get(&pool->src, &pages[i]);
@@ -209,23 +263,14 @@ alloc_zspage(struct zs_pool *pool, struct size_class *class, uint32_t *first)
 		}
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		struct zs_page *zp = zs_page(pool, pages[i]); /* zeroed by the source */
-
-		zp->next = i + 1 < n ? pages[i + 1] : ZBUD_PAGE_NIL;
-		zp->class_idx = class->index;
-		zp->flags = ZS_PAGE_USED;
-		zp->index = i & 15;
+		init_page(pool, class, pages[0], pages[i], i);
 		if (i)
-			zp->first = pages[0];
-		for (unsigned int w = 0; w < ZS_SLOTS_PER_DESC / 64; w++) {
-			unsigned int from = i * ZS_SLOTS_PER_DESC + w * 64;
-
-			if (from < objs)
-				zp->free[w] = objs - from >= 64 ? ~0ULL : (1ULL << (objs - from)) - 1;
-		}
+			zs_page(pool, pages[i - 1])->next = pages[i];
 	}
 	*first = pages[0];
-	class->stat[ZS_OBJ_ALLOCATED] += objs;
+	zs_page(pool, *first)->pages = (n - 1) & 15;
+	mark_slots(pool, *first, 0, class->cap[n], true);
+	class->stat[ZS_OBJ_ALLOCATED] += class->cap[n];
 	atomic_fetch_add_explicit(&pool->pages_nr, n, memory_order_relaxed);
 	return 0;
 }
@@ -235,28 +280,103 @@ alloc_zspage(struct zs_pool *pool, struct size_class *class, uint32_t *first)
 void __attribute__((noinline))
 zs_free_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
 {
+	unsigned int n = zs_npages(pool, first);
+
 	assert(!zs_page(pool, first)->inuse);
 	for (uint32_t pgno = first, next; pgno != ZBUD_PAGE_NIL; pgno = next) {
 		next = zs_page(pool, pgno)->next;
 		memset(zs_page(pool, pgno), 0, sizeof(struct zs_page));
 		zbud_source_put(&pool->src, pgno);
 	}
-	class->stat[ZS_OBJ_ALLOCATED] -= class->objs_per_zspage;
-	atomic_fetch_sub_explicit(&pool->pages_nr, class->pages_per_zspage, memory_order_relaxed);
+	class->stat[ZS_OBJ_ALLOCATED] -= class->cap[n];
+	atomic_fetch_sub_explicit(&pool->pages_nr, n, memory_order_relaxed);
+}
+
+int __attribute__((noinline))
+zs_grow_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
+{
+	const unsigned int n = zs_npages(pool, first);
+	uint32_t pgno;
+	int err;
+
+	assert(n < class->pages_per_zspage);
+	err = zbud_source_get(&pool->src, &pgno);
+	if (err)
+		return err;
+	init_page(pool, class, first, pgno, n);
+	zs_page(pool, page_along(pool, first, n - 1))->next = pgno;
+	zs_page(pool, first)->pages = n & 15;
+	mark_slots(pool, first, class->cap[n], class->cap[n + 1], true);
+	class->stat[ZS_OBJ_ALLOCATED] += class->cap[n + 1] - class->cap[n];
+	atomic_fetch_add_explicit(&pool->pages_nr, 1, memory_order_relaxed);
+	return 0;
+}
+
+/* Whether slots [@from, @to) of the zspage at @first are all free. */
+static bool slots_free(const struct zs_pool *pool, uint32_t first, unsigned int from,
+		       unsigned int to)
+{
+	while (from < to) {
+		const struct zs_page *bits = bits_of(pool, first, from);
+		unsigned int bit = from % ZS_SLOTS_PER_DESC, n = to - from;
+		uint64_t mask;
+
+		if (n > 64 - bit % 64)
+			n = 64 - bit % 64;
+		mask = (n == 64 ? ~0ULL : (1ULL << n) - 1) << bit % 64;
+		if ((bits->free[bit / 64] & mask) != mask)
+			return false;
+		from += n;
+	}
+	return true;
+}
+
+unsigned int zs_shrink_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
+{
+	unsigned int n = zs_npages(pool, first), shrunk = 0;
+
+	/* The last page holds slots from the one that starts before it (or at
+	 * its start) to the last present: cap[n - 1] is that first one. */
+	for (; n > 1 && slots_free(pool, first, class->cap[n - 1], class->cap[n]); n--) {
+		uint32_t before = page_along(pool, first, n - 2), last = zs_page(pool, before)->next;
+
+		mark_slots(pool, first, class->cap[n - 1], class->cap[n], false);
+		zs_page(pool, before)->next = ZBUD_PAGE_NIL;
+		zs_page(pool, first)->pages = (n - 2) & 15;
+		memset(zs_page(pool, last), 0, sizeof(struct zs_page));
+		zbud_source_put(&pool->src, last);
+		class->stat[ZS_OBJ_ALLOCATED] -= class->cap[n] - class->cap[n - 1];
+		shrunk++;
+	}
+	atomic_fetch_sub_explicit(&pool->pages_nr, shrunk, memory_order_relaxed);
+	return shrunk;
 }
 
 /* ---- API ---- */
 
-struct zs_pool *zs_create_pool(const struct zbud_source_config *source)
+struct zs_pool *zs_create_pool(const struct zbud_source_config *source,
+			       const struct zs_config *cfg)
 {
-	struct zs_pool *pool = zbud_fault_hit(ZBUD_FAULT_META) ? NULL : calloc(1, sizeof(*pool));
+	static const struct zs_config ours;
+	struct zs_pool *pool;
+	unsigned int chain;
 	int err;
 
+	if (!cfg)
+		cfg = &ours;
+	chain = cfg->chain ? cfg->chain : ZS_CHAIN_DEFAULT;
+	if (chain > ZS_MAX_PAGES_PER_ZSPAGE) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pool = zbud_fault_hit(ZBUD_FAULT_META) ? NULL : calloc(1, sizeof(*pool));
 	if (!pool) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	init_classes(pool);
+	pool->grow = !cfg->kernel;
+	pool->handle_bytes = cfg->handle ? ZS_HANDLE_SIZE : 0;
+	init_classes(pool, chain, cfg->kernel);
 	err = zbud_source_init(&pool->src, source, sizeof(struct zs_page));
 	if (!err) {
 		err = handles_init(&pool->handles, pool->src.capacity);
@@ -291,12 +411,17 @@ static int alloc(struct zs_pool *pool, size_t size, unsigned long *handle)
 		return -EINVAL;
 	if (size > ZS_MAX_ALLOC_SIZE)
 		return -ENOSPC;
-	class = &pool->class[pool->class_of[size_index(size)]];
+	class = &pool->class[pool->class_of[class_index(pool, size)]];
 	zbud_lock_take(&pool->lock);
 	err = handle_peek(&pool->handles, &idx);
 	if (err)
 		goto out;
 	first = find_get_zspage(class);
+	if (first != ZBUD_PAGE_NIL && !zs_room(pool, class, first)) {
+		err = zs_grow_zspage(pool, class, first); /* ours: its present slots are full */
+		if (err)
+			goto out;
+	}
 	if (first != ZBUD_PAGE_NIL) {
 		unsigned int inuse;
 
@@ -304,7 +429,7 @@ static int alloc(struct zs_pool *pool, size_t size, unsigned long *handle)
 		inuse = zs_page(pool, first)->inuse;
 		fix_fullness_group(pool, class, first, inuse - 1, inuse);
 	} else {
-		err = alloc_zspage(pool, class, &first);
+		err = alloc_zspage(pool, class, pool->grow ? 1 : class->pages_per_zspage, &first);
 		if (err)
 			goto out;
 		handle_take(&pool->handles, idx, zs_loc(first, obj_malloc(pool, first), class->index));
@@ -317,13 +442,17 @@ out:
 	return err;
 }
 
-/* An object's zspage just lost it: regroup it, or free it if empty. */
-static inline void put_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
+/* An object's zspage just lost it, from @slot: regroup it, or free it if
+ * empty; ours gives its last page back if that was its last object there. */
+static inline void put_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first,
+			      unsigned int slot)
 {
 	unsigned int inuse = zs_page(pool, first)->inuse;
 
 	if (inuse) {
 		fix_fullness_group(pool, class, first, inuse + 1, inuse + 1);
+		if (pool->grow && slot >= class->cap[zs_npages(pool, first) - 1])
+			zs_shrink_zspage(pool, class, first);
 	} else {
 		group_del(pool, class, first, zs_fullness(class, 1));
 		zs_free_zspage(pool, class, first);
@@ -341,7 +470,7 @@ static void free_handle(struct zs_pool *pool, unsigned long handle)
 	if (e & ZS_ENTRY_LIVE) {
 		class = &pool->class[zs_loc_class(e)];
 		obj_free(pool, zs_loc_first(e), zs_loc_slot(e));
-		put_zspage(pool, class, zs_loc_first(e));
+		put_zspage(pool, class, zs_loc_first(e), zs_loc_slot(e));
 		class->stat[ZS_OBJ_USED]--;
 		handle_release(&pool->handles, (uint32_t)(handle - 1));
 		if (!atomic_load_explicit(&pool->pages_nr, memory_order_relaxed))

@@ -23,6 +23,7 @@ struct walk {
 	uint64_t *owned_slot;   /* per slot: a live handle points at it */
 	uint64_t *free_handle;  /* per handle: on the table's free list */
 	uint64_t zspages[ZS_SIZE_CLASSES], full[ZS_SIZE_CLASSES], inuse[ZS_SIZE_CLASSES];
+	uint64_t present[ZS_SIZE_CLASSES];      /* slots in the class's zspages' pages */
 };
 
 static bool test_and_set(uint64_t *bits, uint64_t i)
@@ -38,31 +39,31 @@ static bool page_is_free(const void *meta)
 	return !(((const struct zs_page *)meta)->flags & ZS_PAGE_USED);
 }
 
-/* The free bits of a zspage's page @zp (its @n-th): only for slots it has. */
-static int check_free_bits(const struct size_class *class, const struct zs_page *zp,
-			   unsigned int n, unsigned int *free_nr, uint32_t first, char *msg,
-			   size_t len)
+/* The free bits of a zspage's page @zp (its @n-th): only for the @slots
+ * the zspage has in its pages now. */
+static int check_free_bits(unsigned int slots, const struct zs_page *zp, unsigned int n,
+			   unsigned int *free_nr, uint32_t first, char *msg, size_t len)
 {
 	for (unsigned int w = 0; w < ZS_SLOTS_PER_DESC / 64; w++) {
 		unsigned int from = n * ZS_SLOTS_PER_DESC + w * 64;
-		uint64_t valid = from >= class->objs_per_zspage ? 0
-				 : class->objs_per_zspage - from >= 64
-				 ? ~0ULL : (1ULL << (class->objs_per_zspage - from)) - 1;
+		uint64_t valid = from >= slots ? 0 : slots - from >= 64 ? ~0ULL
+					       : (1ULL << (slots - from)) - 1;
 
 		if (zp->free[w] & ~valid)
 			return zbud_check_fail(msg, len, "zspage %u: free bits %#llx past its %u slots", first,
-					  (unsigned long long)zp->free[w], class->objs_per_zspage);
+					  (unsigned long long)zp->free[w], slots);
 		*free_nr += (unsigned int)__builtin_popcountll(zp->free[w]);
 	}
 	return 0;
 }
 
 /* A zspage from its first page: the chain, the counts, the free bitmap. */
-static int check_zspage(const struct zs_pool *pool, uint32_t first, uint64_t *slots,
+static int check_zspage(const struct zs_pool *pool, uint32_t first, uint64_t *slot_count,
 			uint32_t *pages, struct walk *w, char *msg, size_t len)
 {
 	const struct zs_page *zp = zs_page(pool, first);
 	const struct size_class *class = &pool->class[zp->class_idx];
+	const unsigned int npages = zs_npages(pool, first), slots = class->cap[npages];
 	unsigned int n = 0, free_nr = 0;
 
 	if (pool->class_of[zp->class_idx] != zp->class_idx)
@@ -72,30 +73,32 @@ static int check_zspage(const struct zs_pool *pool, uint32_t first, uint64_t *sl
 		const struct zs_page *pd;
 		int err;
 
-		if (p >= pool->src.next || n >= class->pages_per_zspage)
-			return zbud_check_fail(msg, len, "zspage %u: page %u is out of range or past the "
-					  "%u pages of class %u", first, p, class->pages_per_zspage,
-					  class->size);
+		if (p >= pool->src.next || n >= npages)
+			return zbud_check_fail(msg, len, "zspage %u: page %u is out of range or past its "
+					  "%u pages (class %u)", first, p, npages, class->size);
 		pd = zs_page(pool, p);
 		if (!(pd->flags & ZS_PAGE_USED) || zs_first(pool, p) != first || pd->index != n ||
 		    pd->class_idx != zp->class_idx)
 			return zbud_check_fail(msg, len, "zspage %u: its page %u says first %u, index %u, "
 					  "class %u, flags %#x", first, p, zs_first(pool, p), pd->index,
 					  pd->class_idx, pd->flags);
-		err = check_free_bits(class, pd, n, &free_nr, first, msg, len);
+		err = check_free_bits(slots, pd, n, &free_nr, first, msg, len);
 		if (err)
 			return err;
 	}
-	if (n != class->pages_per_zspage)
-		return zbud_check_fail(msg, len, "zspage %u: %u pages, class %u has %u", first, n,
-				  class->size, class->pages_per_zspage);
-	if (zp->inuse == 0 || zp->inuse + free_nr != class->objs_per_zspage ||
+	if (n != npages || npages > class->pages_per_zspage ||
+	    (!pool->grow && npages != class->pages_per_zspage))
+		return zbud_check_fail(msg, len, "zspage %u: %u pages, says %u, class %u has %u%s",
+				       first, n, npages, class->size, class->pages_per_zspage,
+				       pool->grow ? " at most" : "");
+	if (zp->inuse == 0 || zp->inuse + free_nr != slots ||
 	    (zp->flags & ZS_PAGE_ISOLATED))
 		return zbud_check_fail(msg, len, "zspage %u: %u objects + %u free slots of %u%s", first,
-				  zp->inuse, free_nr, class->objs_per_zspage,
+				  zp->inuse, free_nr, slots,
 				  zp->flags & ZS_PAGE_ISOLATED ? ", isolated" : "");
-	w->slot_base[first] = (uint32_t)*slots;
-	*slots += class->objs_per_zspage;
+	w->slot_base[first] = (uint32_t)*slot_count;
+	*slot_count += slots;
+	w->present[class->index] += slots;
 	*pages += n;
 	w->zspages[class->index]++;
 	w->full[class->index] += zp->inuse == class->objs_per_zspage;
@@ -138,7 +141,7 @@ static int check_lists(const struct zs_pool *pool, const struct size_class *clas
 				  class->size, (unsigned long long)listed,
 				  (unsigned long long)(w->zspages[class->index] - w->full[class->index]));
 	counted[ZS_FULL] = w->full[class->index];
-	counted[ZS_OBJ_ALLOCATED] = w->zspages[class->index] * class->objs_per_zspage;
+	counted[ZS_OBJ_ALLOCATED] = w->present[class->index];
 	counted[ZS_OBJ_USED] = w->inuse[class->index];
 	for (int s = 0; s < ZS_NR_STATS; s++)
 		if (counted[s] != class->stat[s])

@@ -30,38 +30,72 @@ struct compact {
 	uint32_t *sorted;       /* one class's candidates, sparsest first */
 };
 
-/* Move one object of a source zspage to where allocation would put it,
- * unless it is mapped.  Returns the pages this freed. */
-static unsigned int move_object(struct zs_pool *pool, uint32_t idx, uint64_t e)
+/* Claim the entry of a live object that is not mapped, so that no map
+ * starts while it moves; false if it is mapped. */
+static bool claim(_Atomic uint64_t *entry, uint64_t e)
 {
-	_Atomic uint64_t *slot = &pool->handles.table[idx];
+	return !zs_entry_maps(e) &&
+	       atomic_compare_exchange_strong_explicit(entry, &e, e | ZS_ENTRY_MOVING,
+						       memory_order_acquire, memory_order_relaxed);
+}
+
+/* Copy the object at @e to the slot @place and publish it there. */
+static void copy_and_publish(struct zs_pool *pool, _Atomic uint64_t *entry, uint64_t e,
+			     uint64_t place)
+{
+	char buf[ZS_MAX_ALLOC_SIZE];
+
+	zs_copy_from_obj(pool, buf, e);
+	zs_copy_to_obj(pool, place, buf);
+	atomic_store_explicit(entry, place, memory_order_release);
+}
+
+/* Move one object of a source zspage to where allocation would put it (ours
+ * growing that zspage if need be), unless it is mapped. */
+static void move_object(struct zs_pool *pool, uint32_t idx, uint64_t e)
+{
+	_Atomic uint64_t *entry = &pool->handles.table[idx];
 	struct size_class *class = &pool->class[zs_loc_class(e)];
 	uint32_t dst = find_get_zspage(class), src = zs_loc_first(e);
-	char buf[ZS_MAX_ALLOC_SIZE];
 	unsigned int inuse;
 	uint64_t place;
 
 	if (dst == ZBUD_PAGE_NIL || zs_entry_maps(e) ||
-	    !atomic_compare_exchange_strong_explicit(slot, &e, e | ZS_ENTRY_MOVING,
-						     memory_order_acquire, memory_order_relaxed))
-		return 0;
+	    (!zs_room(pool, class, dst) && zs_grow_zspage(pool, class, dst)) || !claim(entry, e))
+		return;
 	place = zs_loc(dst, obj_malloc(pool, dst), class->index);
 	inuse = zs_page(pool, dst)->inuse;
 	fix_fullness_group(pool, class, dst, inuse - 1, inuse);
-	zs_copy_from_obj(pool, buf, e);
-	zs_copy_to_obj(pool, place, buf);
-	atomic_store_explicit(slot, place, memory_order_release);
+	copy_and_publish(pool, entry, e, place);
 	obj_free(pool, src, zs_loc_slot(e));
-	if (zs_page(pool, src)->inuse)
-		return 0;
-	zs_free_zspage(pool, class, src); /* isolated: in no group */
-	return class->pages_per_zspage;
+	if (!zs_page(pool, src)->inuse)
+		zs_free_zspage(pool, class, src); /* isolated: in no group */
 }
 
-/* Zspages a class can do without: its unused slots, in whole zspages. */
+/* Ours: an object of a zspage that is not full, past as many slots as it
+ * has objects, moves to the zspage's lowest free slot, so that its trailing
+ * pages empty; unless it is mapped. */
+static void move_down(struct zs_pool *pool, uint32_t idx, uint64_t e)
+{
+	_Atomic uint64_t *entry = &pool->handles.table[idx];
+	const struct size_class *class = &pool->class[zs_loc_class(e)];
+	uint32_t first = zs_loc_first(e);
+	const struct zs_page *zp = zs_page(pool, first);
+
+	if (zp->inuse == class->objs_per_zspage || zs_loc_slot(e) < zp->inuse || !claim(entry, e))
+		return;
+	copy_and_publish(pool, entry, e, zs_loc(first, obj_malloc(pool, first), class->index));
+	obj_free(pool, first, zs_loc_slot(e));
+}
+
+/* Zspages a class can do without: all but as many as its objects fill. */
 static uint64_t spare_zspages(const struct size_class *class)
 {
-	return (class->stat[ZS_OBJ_ALLOCATED] - class->stat[ZS_OBJ_USED]) / class->objs_per_zspage;
+	uint64_t zspages = class->stat[ZS_ALMOST_EMPTY] + class->stat[ZS_ALMOST_FULL] +
+			   class->stat[ZS_FULL];
+
+	return zspages - (class->stat[ZS_OBJ_USED] + class->objs_per_zspage - 1) /
+			 class->objs_per_zspage;
 }
 
 /* Take the class's @n sparsest zspages off their lists (fewest objects
@@ -95,21 +129,14 @@ static void isolate_sparsest(struct zs_pool *pool, struct size_class *class, uin
 	}
 }
 
-/*
- * The sparsest zspages of every class are taken off their lists, as many as
- * the class can spare, and one walk of the handle table moves the objects
- * they hold, in handle order, each to where allocation would put it then.
- * Emptied zspages are freed; any left (they hold a mapped object) go back on
- * their lists, in the order they were taken off.  All under the pool lock.
- */
-int64_t zs_compact(struct zs_pool *pool)
+/* The sparsest zspages of each class, as many as it can spare, emptied into
+ * the others: 0 or -ENOMEM (then nothing moved).  Under the pool lock. */
+static int empty_sparsest(struct zs_pool *pool)
 {
 	uint64_t spare = 0, nonfull = 0;
-	int64_t freed = 0;
 	struct compact cc = { 0 };
 	size_t words;
 
-	zbud_lock_take(&pool->lock);
 	for (int i = 0; i < ZS_SIZE_CLASSES; i++) {
 		const struct size_class *class = &pool->class[i];
 
@@ -120,14 +147,12 @@ int64_t zs_compact(struct zs_pool *pool)
 			nonfull = class->stat[ZS_ALMOST_EMPTY] + class->stat[ZS_ALMOST_FULL];
 	}
 	if (!spare)
-		goto out;
+		return 0;
 	words = (pool->src.next + 63) / 64;
 	cc.marks = zbud_fault_hit(ZBUD_FAULT_META) ? NULL
 		   : calloc(1, words * sizeof(uint64_t) + (spare + nonfull) * sizeof(uint32_t));
-	if (!cc.marks) {
-		freed = -ENOMEM;
-		goto out;
-	}
+	if (!cc.marks)
+		return -ENOMEM;
 	cc.isolated = (uint32_t *)(cc.marks + words);
 	cc.sorted = cc.isolated + spare;
 	for (int i = 0; i < ZS_SIZE_CLASSES; i++)
@@ -138,7 +163,7 @@ int64_t zs_compact(struct zs_pool *pool)
 		uint32_t first = zs_loc_first(e);
 
 		if ((e & ZS_ENTRY_LIVE) && cc.marks[first / 64] & 1ULL << first % 64)
-			freed += move_object(pool, idx, e);
+			move_object(pool, idx, e);
 	}
 	for (size_t i = 0; i < cc.nisolated; i++) {
 		struct zs_page *zp = zs_page(pool, cc.isolated[i]);
@@ -149,8 +174,45 @@ int64_t zs_compact(struct zs_pool *pool)
 		}
 	}
 	free(cc.marks);
-out:
+	return 0;
+}
+
+/* Ours: every zspage that is not full, its objects moved to its lowest
+ * slots, in handle order, and its trailing pages given back. */
+static void pack_low(struct zs_pool *pool)
+{
+	for (uint32_t idx = 0; idx < pool->handles.next; idx++) {
+		uint64_t e = atomic_load_explicit(&pool->handles.table[idx], memory_order_relaxed);
+
+		if (e & ZS_ENTRY_LIVE)
+			move_down(pool, idx, e);
+	}
+	for (int i = 0; i < ZS_SIZE_CLASSES; i++)
+		for (int g = ZS_ALMOST_EMPTY; pool->class_of[i] == i && g <= ZS_ALMOST_FULL; g++)
+			for (uint32_t p = pool->class[i].list[g]; p != ZBUD_PAGE_NIL;
+			     p = zs_page(pool, p)->list.next)
+				zs_shrink_zspage(pool, &pool->class[i], p);
+}
+
+/*
+ * The sparsest zspages of every class are taken off their lists, as many as
+ * the class can spare, and one walk of the handle table moves the objects
+ * they hold, in handle order, each to where allocation would put it then.
+ * Emptied zspages are freed; any left (they hold a mapped object) go back on
+ * their lists, in the order they were taken off.  Ours then packs each
+ * zspage that is not full low and shrinks it.  All under the pool lock.
+ */
+int64_t zs_compact(struct zs_pool *pool)
+{
+	const uint64_t pages = atomic_load_explicit(&pool->pages_nr, memory_order_relaxed);
+	int err;
+
+	zbud_lock_take(&pool->lock);
+	err = empty_sparsest(pool);
+	if (!err && pool->grow)
+		pack_low(pool);
 	zbud_lock_release(&pool->lock);
 	zbud_debug_op(&pool->debug, debug_check, pool, "zsmalloc");
-	return freed;
+	return err ? err : (int64_t)(pages - atomic_load_explicit(&pool->pages_nr,
+								   memory_order_relaxed));
 }

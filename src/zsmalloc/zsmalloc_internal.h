@@ -3,14 +3,33 @@
  * (internal): zsmalloc.c (classes, zspages, alloc and free), zsmalloc_map.c,
  * zsmalloc_compact.c, zsmalloc_check.c and zpool_zsmalloc.c
  *
- * Linux's mm/zsmalloc.c (v6.1) with its metadata out of line.  Objects are
- * grouped by size class; each class packs its objects into zspages of 1 to 4
- * pages, which need not be contiguous, and an object may straddle a page
- * boundary:
+ * Linux's mm/zsmalloc.c with its metadata out of line.  Objects are grouped
+ * by size class; each class packs its objects into zspages of 1 to 16
+ * pages (its chain), which need not be contiguous, and an object may
+ * straddle a page boundary:
  *
  *   zspage of class 1488 (4 pages, 11 slots), pages 7 -> 12 -> 3 -> 9
  *   |  page 7        |  page 12       |  page 3        |  page 9        |
  *   [ 0 ][ 1 ][ 2 ..|..][ 3 ][ 4 ][ 5..|..][ 6 ][ 7 ][..8..|..][ 9 ][ 10 ]..
+ *
+ * Two geometries (zs_create_pool()'s struct zs_config):
+ *
+ *  - the kernel's (Linux 6.3 on, for fidelity): classes 16 bytes apart, each
+ *    with the chain of up to `chain` pages that wastes least, adjacent
+ *    classes with the same chain and slots merged, and every object 8 bytes
+ *    larger (the kernel keeps its handle in it).  A zspage has all its pages
+ *    from the start.
+ *  - ours, dense (the default): the same chains, but every 16-byte class its
+ *    own, and a zspage that holds only the pages its slots reach.  It starts
+ *    with one page and takes the next when its present slots are all in
+ *    use, and gives its last page back when no object is in it; compaction
+ *    packs each class's partly used zspages low, so that they shrink.  The
+ *    class's last zspage then costs at most its last page, not a whole
+ *    chain: 1.025x the ideal pages in order on the Python-heap sizes with
+ *    chains of 8, against the kernel geometry's 1.044x.
+ *
+ *   cap[c]: the slots wholly inside c pages (all of them at the full chain)
+ *   zspage of class 1488 with 2 of its 4 pages: slots 0..4 present, 5..10 not
  *
  * Each page has a 32-byte descriptor in the page source's dense array
  * (struct zs_page), linked to the next page of its zspage; the first page's
@@ -77,10 +96,18 @@
 #define ZS_SIZE_CLASSES \
 	((int)((ZS_MAX_ALLOC_SIZE - ZS_MIN_ALLOC_SIZE) / ZS_SIZE_CLASS_DELTA + 1)) /* 255 */
 
-/* v6.1's ZS_MAX_PAGES_PER_ZSPAGE.  Linux 6.3 made it a setting
- * (CONFIG_ZSMALLOC_CHAIN_SIZE, default 8) for density; see zsmalloc.c. */
-#define ZS_MAX_PAGES_PER_ZSPAGE 4
-#define ZS_MAX_OBJS_PER_ZSPAGE (ZS_MAX_PAGES_PER_ZSPAGE * ZBUD_PAGE_SIZE / ZS_MIN_ALLOC_SIZE)
+/* The longest chain: Linux's CONFIG_ZSMALLOC_CHAIN_SIZE goes up to 16, and
+ * zs_page.index has 4 bits.  The default is the kernel's default, 8: longer
+ * chains waste less at the end of each zspage, but each class's last,
+ * partly used zspage grows with them (in the kernel's geometry). */
+#define ZS_MAX_PAGES_PER_ZSPAGE 16
+#define ZS_CHAIN_DEFAULT 8
+/* The most slots of a zspage: no class has more than 256 (the 48-byte one,
+ * 3 pages; 80 bytes, 5 pages; ...): a chain stops growing when a page ends
+ * on a slot's end, and 16 * 4096 / 256 = 256. */
+#define ZS_MAX_OBJS_PER_ZSPAGE 256
+/* What the kernel adds to each object for its handle (ZS_HANDLE_SIZE). */
+#define ZS_HANDLE_SIZE 8
 
 /* The kernel's fullness_threshold_frac: a zspage at most 3/4 used is
  * ZS_ALMOST_EMPTY. */
@@ -156,8 +183,9 @@ struct zs_page {
 	uint8_t class_idx;
 	uint8_t flags : 4;      /* ZS_PAGE_* */
 	uint8_t index : 4;      /* which page of its zspage */
-	uint16_t inuse;         /* first page: objects in the zspage, whose
+	uint16_t inuse : 12;    /* first page: objects in the zspage, whose
 				   fullness group says which list it is on */
+	uint16_t pages : 4;     /* first page: its pages now, less one */
 	union {
 		struct {
 			uint32_t next, prev;
@@ -174,12 +202,13 @@ enum {
 
 struct size_class {
 	uint16_t size;          /* slot size */
-	uint16_t objs_per_zspage;
+	uint16_t objs_per_zspage; /* at its full chain */
 	uint16_t almost_full;   /* the fewest objects in use of ZS_ALMOST_FULL */
-	uint8_t pages_per_zspage;
+	uint8_t pages_per_zspage; /* its chain */
 	uint8_t index;          /* its own index: the largest of those merged */
 	uint32_t list[ZS_FULL]; /* ZS_ALMOST_EMPTY, ZS_ALMOST_FULL: heads or ZBUD_PAGE_NIL */
-	uint64_t stat[ZS_NR_STATS];
+	uint64_t stat[ZS_NR_STATS]; /* ZS_OBJ_ALLOCATED: present slots */
+	uint16_t cap[ZS_MAX_PAGES_PER_ZSPAGE + 1]; /* slots present with c pages */
 };
 
 struct zs_handles {
@@ -193,8 +222,17 @@ struct zs_handles {
 	uint32_t free_nr;
 };
 
+/* A pool's geometry (zsmalloc.c draws both). */
+struct zs_config {
+	unsigned int chain;     /* the longest chain, 1..16; 0: ZS_CHAIN_DEFAULT */
+	bool kernel;            /* the kernel's classes and whole zspages, else ours */
+	bool handle;            /* each size 8 bytes larger, as the kernel's */
+};
+
 struct zs_pool {
 	struct zbud_debug debug;                /* a debug build's operation count */
+	bool grow;                      /* zspages grow and shrink (ours) */
+	uint8_t handle_bytes;           /* added to each size (the kernel's: 8) */
 	struct zbud_lock lock;
 	struct zbud_source src;
 	struct zs_handles handles;
@@ -206,6 +244,19 @@ struct zs_pool {
 static inline struct zs_page *zs_page(const struct zs_pool *pool, uint32_t pgno)
 {
 	return (struct zs_page *)pool->src.meta + pgno;
+}
+
+/* The pages of the zspage at @first, now. */
+static inline unsigned int zs_npages(const struct zs_pool *pool, uint32_t first)
+{
+	return zs_page(pool, first)->pages + 1u;
+}
+
+/* Whether the zspage at @first has a free slot among its present ones. */
+static inline bool zs_room(const struct zs_pool *pool, const struct size_class *class,
+			   uint32_t first)
+{
+	return zs_page(pool, first)->inuse < class->cap[zs_npages(pool, first)];
 }
 
 /* The first page of @pgno's zspage. */
@@ -361,6 +412,11 @@ static inline void obj_free(struct zs_pool *pool, uint32_t first, unsigned int s
 
 /* zsmalloc.c: free an empty zspage that is in no group. */
 void zs_free_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first);
+/* zsmalloc.c, ours: one more page for a zspage that is short of its chain;
+ * 0 or -ENOMEM.  And the zspage's trailing pages no object touches, given
+ * back (not the first); returns how many. */
+int zs_grow_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first);
+unsigned int zs_shrink_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first);
 
 /* zsmalloc_map.c: copy an object's slot out of, or into, the pages it may
  * straddle. */
@@ -377,7 +433,11 @@ enum zs_mapmode {
 	ZS_MM_WO,       /* write only: the old contents need not be read */
 };
 
-struct zs_pool *zs_create_pool(const struct zbud_source_config *source);
+/* zs_create_pool - a pool of pages from @source, of geometry @cfg (NULL:
+ * ours, chains of up to ZS_CHAIN_DEFAULT); NULL with errno ENOMEM, or EINVAL
+ * for a chain over 16 or a bad source */
+struct zs_pool *zs_create_pool(const struct zbud_source_config *source,
+			       const struct zs_config *cfg);
 void zs_destroy_pool(struct zs_pool *pool);
 /* 0, -EINVAL (size 0), -ENOSPC (over a page), -ENOMEM; a failed call changes
  * nothing. */
@@ -389,7 +449,6 @@ void zs_free(struct zs_pool *pool, unsigned long handle);
 void *zs_map_object(struct zs_pool *pool, unsigned long handle, enum zs_mapmode mm);
 void zs_unmap_object(struct zs_pool *pool, unsigned long handle);
 uint64_t zs_get_total_pages(struct zs_pool *pool);
-/* Pages freed. */
 /* zs_compact - pages freed, or -ENOMEM (no memory to plan: nothing moved) */
 int64_t zs_compact(struct zs_pool *pool);
 
