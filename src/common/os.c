@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-static inline bool aligned(const void *p, size_t len)
+static inline bool __attribute__((unused)) aligned(const void *p, size_t len)
 {
 	return (uintptr_t)p % ZBUD_OS_PAGE == 0 && len % ZBUD_OS_PAGE == 0;
 }

@@ -19,14 +19,11 @@
  * a real heap's LZ4 output and of every edge, frees, reclaims with objects
  * that refuse eviction, maps held across operations (a mapped object does
  * not move), and frees of stale handles.  After each one the test compares
- * the return code and the page count; for an allocation the buddy, the
- * offset and the page (a model page is paired with the pool's page number
- * when both are created); for a free, where every object of the pages it
- * touched is now, and its bytes; for reclaim the objects offered to the
- * evict callback, in order.  Every object holds a pattern made from its
- * unique ID, checked when it is freed or evicted and, every CHECK_EVERY
- * operations, with its place, for all live objects, along with the pool's
- * checker.
+ * the return code and page count; an allocation's buddy, offset and page
+ * (paired with the pool's when both are made); after a free, every object of
+ * the pages it touched; for reclaim, the objects offered to evict, in order.
+ * Every object's bytes (a pattern from its ID) are checked when it goes and,
+ * every CHECK_EVERY operations, with its place, for all, with the checker.
  *
  * ZBUD_TEST_SEED and ZBUD_MODEL_OPS override the seed and the operation
  * count (the fixed-buffer test runs a fifth of it); a failure prints the seed.
@@ -358,20 +355,9 @@ struct harness {
 
 static struct harness *current; /* for the evict callback */
 
-/* Byte k of object @id's pattern: distinct per object and per offset. */
-static unsigned char pattern(uint64_t id, size_t k)
-{
-	uint64_t w = (id * 0xd6e8feb86659fd93ULL) ^ ((k >> 3) * 0x9e3779b97f4a7c15ULL);
-
-	return (unsigned char)(w >> (k & 7) * 8);
-}
-
 static void fill(struct harness *h, const struct object *o)
 {
-	unsigned char *p = z3fold_map(h->pool, o->handle);
-
-	for (size_t i = 0; i < o->size; i++)
-		p[i] = pattern(o->id, i);
+	pattern_fill(z3fold_map(h->pool, o->handle), o->size, o->id);
 	z3fold_unmap(h->pool, o->handle);
 }
 
@@ -393,12 +379,8 @@ static void verify_place(const struct harness *h, const struct object *o)
 
 static void verify_bytes(const struct harness *h, const struct object *o)
 {
-	const unsigned char *bytes = z3fold_map(h->pool, o->handle);
-
-	for (size_t i = 0; i < o->size; i++)
-		if (bytes[i] != pattern(o->id, i))
-			fail_run(&h->run, "object %" PRIu64 " (%zu bytes): byte %zu overwritten",
-				 o->id, o->size, i);
+	if (!pattern_intact(z3fold_map(h->pool, o->handle), o->size, o->id))
+		fail_run(&h->run, "object %" PRIu64 " (%zu bytes) overwritten", o->id, o->size);
 	z3fold_unmap(h->pool, o->handle);
 }
 

@@ -10,16 +10,10 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
+#include "alloc_test.h"
 #include "fault.h"
 #include "zsmalloc_internal.h"
 
@@ -58,15 +52,6 @@ static uint32_t zspage_of(struct zs_pool *pool, unsigned long h, unsigned int *s
 	if (slot)
 		*slot = s;
 	return first;
-}
-
-static uint64_t rng(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
 }
 
 /* ---- The chain, an option ---- */
@@ -237,28 +222,6 @@ static void test_checker_sees_pages(void **state)
 
 /* ---- Density: issue 13's goals ---- */
 
-static unsigned *load_sizes(size_t *n)
-{
-	const char *path = ZBUD_SOURCE_DIR "/data/python-heap.lz4-sizes.txt";
-	unsigned *v = NULL, x;
-	size_t cap = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	*n = 0;
-	while (fscanf(f, "%u", &x) == 1) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 65536;
-			v = realloc(v, cap * sizeof(*v));
-			assert_non_null(v);
-		}
-		v[(*n)++] = x;
-	}
-	fclose(f);
-	return v;
-}
-
 struct density {
 	double in_order, compacted;
 };
@@ -271,7 +234,7 @@ static struct density measure(const struct zs_config *cfg, const char *name)
 	uint64_t bytes = 0, seed = 7, pages;
 	struct density d;
 	size_t n;
-	unsigned *size = load_sizes(&n);
+	unsigned *size = load_heap_sizes(&n);
 	unsigned long *h = calloc(n, sizeof(*h));
 
 	assert_int_equal(n, 51949);
@@ -283,7 +246,7 @@ static struct density measure(const struct zs_config *cfg, const char *name)
 	d.in_order = (double)pages / (double)((bytes + 4095) / 4096);
 	bytes = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (rng(&seed) & 1)
+		if (test_rng(&seed) & 1)
 			zs_free(pool, h[i]);
 		else
 			bytes += size[i];

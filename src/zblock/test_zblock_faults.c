@@ -1,0 +1,235 @@
+/*
+ * test_zblock_faults.c - what zblock does when things go wrong: every page
+ * allocation failing in turn leaves every block as it was; the invariant
+ * checker sees each kind of corruption; a debug build stops a broken pool
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fault.h"
+#include "zblock_test.h"
+
+/* ---- Failed page allocations change no block ---- */
+
+/* What a failure must leave as it was: blocks, objects, pages in blocks.
+ * (Pages a fresh run took before the failure stay as free runs.) */
+static bool same_blocks(struct zblock_pool *pool, const struct zblock_stats *before)
+{
+	static struct zblock_stats now;
+
+	zblock_get_stats(pool, &now);
+	return now.pages == before->pages && now.blocks == before->blocks &&
+	       now.objects == before->objects &&
+	       !memcmp(now.type_blocks, before->type_blocks, sizeof(now.type_blocks)) &&
+	       !memcmp(now.type_objects, before->type_objects, sizeof(now.type_objects));
+}
+
+#define FAULT_OPS 400
+#define FAULT_SLOTS 64
+
+static int fault_workload(const struct zbud_source_config *cfg)
+{
+	struct zblock_pool *pool = zblock_create_pool(cfg);
+	struct test_obj slot[FAULT_SLOTS] = { 0 };
+	static struct zblock_stats before;
+	uint64_t seed = 42;
+	int failures = 0;
+
+	assert_non_null(pool);
+	for (int op = 0; op < FAULT_OPS; op++) {
+		struct test_obj *o = &slot[test_rng(&seed) % FAULT_SLOTS];
+		size_t size = 1 + test_rng(&seed) % 4096;
+
+		if (o->handle) {
+			assert_true(intact(pool, o->handle, o->size, (uint64_t)(o - slot)));
+			zblock_free(pool, o->handle);
+			o->handle = 0;
+			continue;
+		}
+		zblock_get_stats(pool, &before);
+		o->size = size;
+		if (zblock_alloc(pool, size, &o->handle) == 0) {
+			fill(pool, o->handle, size, (uint64_t)(o - slot));
+			continue;
+		}
+		assert_true(same_blocks(pool, &before));
+		o->handle = 0;
+		failures++;
+		check_ok(pool);
+	}
+	check_ok(pool);
+	for (int i = 0; i < FAULT_SLOTS; i++)
+		if (slot[i].handle)
+			assert_true(intact(pool, slot[i].handle, slot[i].size, (uint64_t)i));
+	zblock_destroy_pool(pool);
+	return failures;
+}
+
+static void every_page_fails_once(const struct zbud_source_config *cfg)
+{
+	uint64_t calls;
+
+	zbud_fault_arm(ZBUD_FAULT_PAGE, 0);
+	assert_int_equal(fault_workload(cfg), 0);
+	calls = zbud_fault_calls(ZBUD_FAULT_PAGE);
+	assert_true(calls > 50);
+	for (uint64_t n = 1; n <= calls; n++) {
+		zbud_fault_arm(ZBUD_FAULT_PAGE, n);
+		assert_int_equal(fault_workload(cfg), 1);
+	}
+	zbud_fault_arm(ZBUD_FAULT_PAGE, 0);
+}
+
+static void test_every_page_allocation_fails_once(void **state)
+{
+	static const struct zbud_source_config arena;
+	enum { PAGES = 2000 };
+	size_t len = PAGES * (4096 + sizeof(struct zblock_page)) + 64;
+	void *buf = malloc(len);
+	struct zbud_source_config fixed = { .buffer = buf, .buffer_size = len };
+
+	(void)state;
+	every_page_fails_once(&arena);
+	every_page_fails_once(&fixed);
+	free(buf);
+}
+
+/* ---- The checker ---- */
+
+static void expect_caught(struct zblock_pool *pool, const char *what)
+{
+	char msg[256];
+
+	if (zblock_check_pool(pool, msg, sizeof(msg)) != -EUCLEAN)
+		fail_msg("the checker missed: %s", what);
+	print_message("%-34s -> %s\n", what, msg);
+}
+
+static void test_checker_catches_corruption(void **state)
+{
+	struct zblock_pool *pool = new_pool();
+	unsigned long h[300], big;
+	struct zblock_page *zp, *tail, saved, saved_tail;
+	unsigned int slot, t;
+	uint32_t first, run;
+
+	(void)state;
+	for (int i = 0; i < 300; i++)
+		h[i] = alloc_ok(pool, 40 + (size_t)i * 13);
+	for (int i = 0; i < 300; i += 3)
+		zblock_free(pool, h[i]);
+	big = alloc_ok(pool, 1050);     /* an 8-page block, open */
+	check_ok(pool);
+	slot = slot_of(pool, big, &first);
+	zp = zblock_page(pool, first);
+	tail = zblock_page(pool, first + 3);
+	saved = *zp;
+	saved_tail = *tail;
+	t = zp->type;
+
+	zp->inuse++;
+	expect_caught(pool, "slots in use off by one");
+	*zp = saved;
+	zp->used &= ~(1ULL << slot);
+	expect_caught(pool, "a used slot marked free");
+	*zp = saved;
+	zp->used |= 1ULL << 40;
+	expect_caught(pool, "a slot past the block's");
+	*zp = saved;
+	zp->type = (uint8_t)(t + 1);
+	expect_caught(pool, "a block's type");
+	*zp = saved;
+	zp->prev = first;
+	expect_caught(pool, "a list link");
+	*zp = saved;
+	tail->first = first + 1;
+	expect_caught(pool, "a page of a block naming another");
+	*tail = saved_tail;
+	tail->flags = ZBLOCK_PAGE_FREE;
+	expect_caught(pool, "a block's page marked free");
+	*tail = saved_tail;
+	check_ok(pool);
+
+	pool->objects[t]++;
+	expect_caught(pool, "a type's object count");
+	pool->objects[t]--;
+	pool->blocks[t]--;
+	expect_caught(pool, "a type's block count");
+	pool->blocks[t]++;
+	atomic_fetch_add(&pool->pages_nr, 1);
+	expect_caught(pool, "the pool's page count");
+	atomic_fetch_sub(&pool->pages_nr, 1);
+	check_ok(pool);
+
+	/* A free run: its page count, its stack, its flags. */
+	for (int i = 1; i < 300; i += 3)
+		zblock_free(pool, h[i]);
+	run = ZBUD_PAGE_NIL;
+	for (unsigned int n = 1; n <= ZBLOCK_MAX_BLOCK_PAGES && run == ZBUD_PAGE_NIL; n *= 2)
+		run = pool->runs.hot[n];
+	assert_true(run != ZBUD_PAGE_NIL);
+	check_ok(pool);
+	zp = zblock_page(pool, run);
+	saved = *zp;
+	zp->flags &= (uint8_t)~ZBLOCK_PAGE_HOT;
+	expect_caught(pool, "a hot run marked cold");
+	*zp = saved;
+	zp->flags = ZBLOCK_PAGE_BLOCK;
+	expect_caught(pool, "a free run marked a block");
+	*zp = saved;
+	pool->runs.resident++;
+	expect_caught(pool, "the resident count");
+	pool->runs.resident--;
+	pool->src.in_use++;
+	expect_caught(pool, "the source's pages out");
+	pool->src.in_use--;
+	check_ok(pool);
+	zblock_destroy_pool(pool);
+}
+
+/* A debug build (ZBUD_DEBUG) runs the checker as the pool works: a broken
+ * pool stops the process within ZBUD_DEBUG_EVERY operations. */
+static void test_debug_build_stops_a_broken_pool(void **state)
+{
+#ifdef ZBUD_DEBUG
+	pid_t pid;
+	int status;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct zblock_pool *pool = new_pool();
+		unsigned long h = alloc_ok(pool, 1000);
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, STDERR_FILENO); /* its message is not the test's output */
+		zblock_page(pool, block_of(pool, h))->inuse++;
+		for (int i = 0; i < 2 * ZBUD_DEBUG_EVERY; i++)
+			zblock_free(pool, alloc_ok(pool, 1000));
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+#else
+	(void)state;
+	skip(); /* not a debug build */
+#endif
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_page_allocation_fails_once),
+		cmocka_unit_test(test_checker_catches_corruption),
+		cmocka_unit_test(test_debug_build_stops_a_broken_pool),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
