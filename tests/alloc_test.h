@@ -82,6 +82,26 @@ static inline bool zp_intact(struct zpool *pool, unsigned long handle, size_t si
 	return ok;
 }
 
+/* The first 8 pages a walk shows (zpool_walk()), each as its regions:
+ * "F64-1088 L3072-4096 " (place letter, start, end). */
+struct seen {
+	int pages;
+	uint64_t page[8];
+	char layout[8][1024];   /* up to 64 regions of "o4032-4064 " */
+};
+
+static inline int record(const struct zpool_page_info *page, void *arg)
+{
+	struct seen *s = arg;
+	char *out = s->layout[s->pages];
+
+	s->page[s->pages++] = page->page;
+	for (unsigned int i = 0; i < page->nregions; i++)
+		out += sprintf(out, "%c%u-%u ", zpool_place_letter(page->region[i].place),
+			       page->region[i].start, page->region[i].end);
+	return s->pages == 8;
+}
+
 /* The LZ4 sizes of every page of a real Python heap (data/), in order;
  * the caller frees them. */
 static inline unsigned *load_heap_sizes(size_t *n)

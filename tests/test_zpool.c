@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "alloc_test.h"
 #include "zpool.h"
 
 static int evictions;
@@ -181,22 +182,6 @@ static void test_buffer_source(void **state)
 	assert_int_equal(n, 3); /* 16400 bytes: 3 pages and their descriptors */
 	assert_int_equal(zpool_malloc(pool, 3000, &h), -ENOMEM);
 	zpool_destroy_pool(pool);
-}
-
-struct seen {
-	int pages;
-	char layout[8][64];
-};
-
-static int record(const struct zpool_page_info *page, void *arg)
-{
-	struct seen *s = arg;
-	char *out = s->layout[s->pages++];
-
-	for (unsigned i = 0; i < page->nregions; i++)
-		out += sprintf(out, "%c%u-%u ", zpool_place_letter(page->region[i].place), page->region[i].start,
-			       page->region[i].end);
-	return s->pages == 8;
 }
 
 /* The walk shows each page's header, FIRST and LAST where they are. */

@@ -405,24 +405,6 @@ static void test_zpool_driver(void **state)
 	zpool_destroy_pool(pool);
 }
 
-struct seen {
-	int pages;
-	uint64_t page[8];
-	char layout[8][1024];
-};
-
-static int record(const struct zpool_page_info *page, void *arg)
-{
-	struct seen *s = arg;
-	char *out = s->layout[s->pages];
-
-	s->page[s->pages++] = page->page;
-	for (unsigned i = 0; i < page->nregions; i++)
-		out += sprintf(out, "%c%u-%u ", zpool_place_letter(page->region[i].place), page->region[i].start,
-			       page->region[i].end);
-	return s->pages == 8;
-}
-
 /*
  * 904-byte slots, 9 in 2 pages, slots 1 and 5 free (5 crosses the pages);
  * then a whole page:

@@ -58,24 +58,6 @@ static void test_zpool_driver(void **state)
 
 /* ---- The page walk ---- */
 
-struct seen {
-	int pages;
-	uint64_t page[8];
-	char layout[8][1024];   /* up to 64 regions of "o4032-4064 " */
-};
-
-static int record(const struct zpool_page_info *page, void *arg)
-{
-	struct seen *s = arg;
-	char *out = s->layout[s->pages];
-
-	s->page[s->pages++] = page->page;
-	for (unsigned i = 0; i < page->nregions; i++)
-		out += sprintf(out, "%c%u-%u ", zpool_place_letter(page->region[i].place), page->region[i].start,
-			       page->region[i].end);
-	return s->pages == 8;
-}
-
 /*
  * Class 1488 in 4 pages (slots 2, 5 and 8 straddle) with slots 1 and 5
  * freed, 32-byte slots with one gap, a whole page:

@@ -204,15 +204,19 @@ static void pack_low(struct zs_pool *pool)
  */
 int64_t zs_compact(struct zs_pool *pool)
 {
-	const uint64_t pages = atomic_load_explicit(&pool->pages_nr, memory_order_relaxed);
+	uint64_t before, after;
 	int err;
 
+	/* Pages are counted under the lock: other threads change them outside. */
 	zbud_lock_take(&pool->lock);
+	before = atomic_load_explicit(&pool->pages_nr, memory_order_relaxed);
 	err = empty_sparsest(pool);
 	if (!err && pool->grow)
 		pack_low(pool);
+	after = atomic_load_explicit(&pool->pages_nr, memory_order_relaxed);
 	zbud_lock_release(&pool->lock);
 	zbud_debug_op(&pool->debug, debug_check, pool, "zsmalloc");
-	return err ? err : (int64_t)(pages - atomic_load_explicit(&pool->pages_nr,
-								   memory_order_relaxed));
+	/* Ours may take a page for a zspage it fills, then find the rest of the
+	 * source mapped: a pool no smaller reads as none freed. */
+	return err ? err : after < before ? (int64_t)(before - after) : 0;
 }
