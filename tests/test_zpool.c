@@ -84,6 +84,45 @@ static void test_drivers_describe_themselves(void **state)
 	assert_int_equal(zpool_place_letter(ZPOOL_PLACE_NR), '?');
 }
 
+/* Every driver through zpool: the limits, the largest object's bytes, the
+ * calls that do nothing for it, and an empty pool again. */
+static void test_every_driver(void **state)
+{
+	const struct zpool_info *info;
+
+	(void)state;
+	for (unsigned int i = 0; (info = zpool_driver_info(i)); i++) {
+		struct zpool *pool = zpool_create_pool(info->type, "x", NULL);
+		unsigned long h = 0;
+		unsigned int reclaimed = 99;
+		char msg[128], *p;
+
+		assert_non_null(pool);
+		assert_string_equal(zpool_get_type(pool), info->type);
+		assert_false(zpool_evictable(pool)); /* no evict callback */
+		assert_int_equal(zpool_malloc(pool, 0, &h), -EINVAL);
+		assert_int_equal(zpool_malloc(pool, info->max_size + 1, &h), -ENOSPC);
+		assert_int_equal(h, 0);
+		assert_int_equal(zpool_malloc(pool, info->max_size, &h), 0);
+		assert_true(zpool_handle_place(pool, h) != ZPOOL_PLACE_STALE);
+		assert_int_equal(zpool_get_total_size(pool), 4096);
+		assert_int_equal(zpool_shrink(pool, 1, &reclaimed), -EINVAL);
+		assert_int_equal(reclaimed, 0);
+		p = zpool_map_handle(pool, h, ZPOOL_MM_WO);
+		memset(p, 0x5a, info->max_size);
+		zpool_unmap_handle(pool, h);
+		p = zpool_map_handle(pool, h, ZPOOL_MM_RO);
+		assert_int_equal(p[0], 0x5a);
+		assert_int_equal(p[info->max_size - 1], 0x5a);
+		zpool_unmap_handle(pool, h);
+		assert_int_equal(zpool_compact(pool), 0);
+		assert_int_equal(zpool_check(pool, msg, sizeof(msg)), 0);
+		zpool_free(pool, h);
+		assert_int_equal(zpool_get_total_size(pool), 0);
+		zpool_destroy_pool(pool);
+	}
+}
+
 static void test_basic_calls(void **state)
 {
 	int token;
@@ -208,6 +247,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_drivers_describe_themselves),
+		cmocka_unit_test(test_every_driver),
 		cmocka_unit_test(test_basic_calls),
 		cmocka_unit_test(test_shrink),
 		cmocka_unit_test(test_not_evictable),

@@ -373,38 +373,6 @@ static void test_density(void **state)
 
 /* ---- Through zpool ---- */
 
-static void test_zpool_driver(void **state)
-{
-	struct zpool *pool = zpool_create_pool("zblock", "zb", NULL);
-	unsigned long h;
-	unsigned int reclaimed = 99;
-	char msg[128], *p;
-
-	(void)state;
-	assert_true(zpool_has_pool("zblock"));
-	assert_non_null(pool);
-	assert_string_equal(zpool_get_type(pool), "zblock");
-	assert_false(zpool_evictable(pool));
-	assert_int_equal(zpool_malloc(pool, 0, &h), -EINVAL);
-	assert_int_equal(zpool_malloc(pool, 4097, &h), -ENOSPC);
-	assert_int_equal(zpool_malloc(pool, 4096, &h), 0);
-	assert_int_equal(zpool_handle_place(pool, h), ZPOOL_PLACE_SLOT);
-	assert_int_equal(zpool_get_total_size(pool), 4096);
-	assert_int_equal(zpool_shrink(pool, 1, &reclaimed), -EINVAL);
-	assert_int_equal(reclaimed, 0);
-	p = zpool_map_handle(pool, h, ZPOOL_MM_WO);
-	memset(p, 0x5a, 4096);
-	zpool_unmap_handle(pool, h);
-	p = zpool_map_handle(pool, h, ZPOOL_MM_RO);
-	assert_int_equal(p[4095], 0x5a);
-	zpool_unmap_handle(pool, h);
-	assert_int_equal(zpool_compact(pool), 0);
-	assert_int_equal(zpool_check(pool, msg, sizeof(msg)), 0);
-	zpool_free(pool, h);
-	assert_int_equal(zpool_get_total_size(pool), 0);
-	zpool_destroy_pool(pool);
-}
-
 /*
  * 904-byte slots, 9 in 2 pages, slots 1 and 5 free (5 crosses the pages);
  * then a whole page:
@@ -446,7 +414,6 @@ int main(void)
 		cmocka_unit_test(test_fixed_buffer),
 		cmocka_unit_test(test_tiny_sources),
 		cmocka_unit_test(test_density),
-		cmocka_unit_test(test_zpool_driver),
 		cmocka_unit_test(test_walk),
 	};
 

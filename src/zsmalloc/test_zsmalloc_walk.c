@@ -12,50 +12,6 @@
 
 /* ---- Through zpool, and on a fixed buffer ---- */
 
-static int evict_calls;
-
-static int evict(struct zpool *pool, unsigned long handle)
-{
-	(void)pool, (void)handle;
-	evict_calls++;
-	return 0;
-}
-
-static void test_zpool_driver(void **state)
-{
-	static const struct zpool_ops ops = { .evict = evict };
-	struct zpool *pool = zpool_create_pool("zsmalloc", "zs", &ops);
-	unsigned long h;
-	unsigned int reclaimed = 99;
-	char msg[128], *p;
-
-	(void)state;
-	assert_true(zpool_has_pool("zsmalloc"));
-	assert_non_null(pool);
-	assert_string_equal(zpool_get_type(pool), "zsmalloc");
-	assert_false(zpool_evictable(pool)); /* as the kernel's: never evicts */
-	assert_int_equal(zpool_malloc(pool, 0, &h), -EINVAL);
-	assert_int_equal(zpool_malloc(pool, 4097, &h), -ENOSPC);
-	assert_int_equal(zpool_malloc(pool, 4096, &h), 0);
-	assert_int_equal(zpool_handle_place(pool, h), ZPOOL_PLACE_SLOT);
-	assert_int_equal(zpool_get_total_size(pool), 4096);
-	assert_int_equal(zpool_shrink(pool, 1, &reclaimed), -EINVAL);
-	assert_int_equal(reclaimed, 0);
-	assert_int_equal(zpool_reclaim_page(pool, 8), -EINVAL);
-	assert_int_equal(evict_calls, 0);
-	p = zpool_map_handle(pool, h, ZPOOL_MM_WO);
-	memset(p, 0x5a, 4096);
-	zpool_unmap_handle(pool, h);
-	p = zpool_map_handle(pool, h, ZPOOL_MM_RO);
-	assert_int_equal(p[4095], 0x5a);
-	zpool_unmap_handle(pool, h);
-	assert_int_equal(zpool_compact(pool), 0);
-	assert_int_equal(zpool_check(pool, msg, sizeof(msg)), 0);
-	zpool_free(pool, h);
-	assert_int_equal(zpool_get_total_size(pool), 0);
-	zpool_destroy_pool(pool);
-}
-
 /* ---- The page walk ---- */
 
 /*
@@ -231,7 +187,6 @@ static void test_fixed_buffer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_zpool_driver),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_walk_most_regions),
 		cmocka_unit_test(test_walk_matches_objects),
