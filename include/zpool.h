@@ -218,6 +218,9 @@ struct zpool_region {
 
 struct zpool_page_info {
 	uint64_t page;                  /* its number in the pool */
+	unsigned int slot_size;         /* a size class's page: its slot size, and
+					   each object (or its part in the page)
+					   is a region of its own; else 0 */
 	unsigned int nregions;          /* regions in use, in address order */
 	struct zpool_region region[ZPOOL_MAX_REGIONS];
 };

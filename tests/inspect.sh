@@ -93,7 +93,9 @@ run --trace "$tmp/empty.trace" && grep -qx 'pages          0 (0 B)' "$tmp/out" &
 run --rows 5 --trace "$src/examples/python-heap.trace" && grep -q '^ideal ' "$tmp/out" && pass ||
 	fail "python-heap.trace: $(head -3 "$tmp/err")"
 grep -v '^r ' "$src/examples/python-heap.trace" >"$tmp/no-reclaim.trace"
-for a in zbud z3fold zsmalloc; do
+allocators=$("$zbud" inspect --help | sed -n 's/.*known: \(.*\))$/\1/p')
+[ -n "$allocators" ] && pass || fail "no allocators in --help"
+for a in $allocators; do
 	run --allocator "$a" --rows 5 --trace - <"$tmp/no-reclaim.trace" &&
 		grep -q '^ideal ' "$tmp/out" && [ ! -s "$tmp/err" ] && pass ||
 		fail "python-heap.trace without reclaims on $a: $(head -3 "$tmp/err")"
@@ -101,6 +103,25 @@ for a in zbud z3fold zsmalloc; do
 		grep -q '^stored         69683571 B in 51949 objects' "$tmp/out" && pass ||
 		fail "python-heap sizes on $a: $(head -3 "$tmp/err")"
 done
+
+# A size class's page: each object's boundary (o, O by turns), the class;
+# --worst: the emptiest pages, emptiest first.
+printf '100\n100\n200\n' >"$tmp/classes.sizes"
+cat >"$tmp/classes.zsmalloc" <<'EOF'
+zsmalloc pool holding the sizes in SIZES: 2 pages
+   0 |ooOO............................................................|  free 3872 B  class 112
+   1 |oooo............................................................|  free 3888 B  class 208
+EOF
+sed -i "s|SIZES|$tmp/classes.sizes|" "$tmp/classes.zsmalloc"
+run --allocator zsmalloc --sizes "$tmp/classes.sizes" && head -3 "$tmp/out" | cmp -s - "$tmp/classes.zsmalloc" &&
+	pass || fail "size classes drawn: $(head -3 "$tmp/out")"
+run --allocator zsmalloc --worst 1 --sizes "$tmp/classes.sizes" &&
+	sed -n 2p "$tmp/out" | cmp -s - <(sed -n 3p "$tmp/classes.zsmalloc") &&
+	grep -qx '\.\.\. 1 more page' "$tmp/out" && pass || fail "--worst 1: $(head -3 "$tmp/out")"
+free_bytes() { sed -n '2,4p' "$tmp/out" | sed 's/.*free *\([0-9]*\) B.*/\1/' | tr '\n' ' '; }
+run --worst 3 --sizes "$src/data/python-heap.lz4-sizes.txt" &&
+	[ "$(free_bytes)" = "$(free_bytes | tr ' ' '\n' | sort -rn | tr '\n' ' ' | sed 's/^ //')" ] &&
+	pass || fail "--worst 3 not emptiest first: $(head -4 "$tmp/out")"
 
 # Bad arguments and input: 2; files that cannot be read: 1.
 printf 'a 1 100\na 2 3000\nf 9\n' >"$tmp/bad.trace"
@@ -110,6 +131,8 @@ refuses 2 '^zbud inspect: --trace or --sizes, not both$' --trace a --sizes b
 refuses 2 "^zbud inspect: unknown allocator 'nope' \(known: zbud" --allocator nope --trace "$tmp/tiny.trace"
 refuses 2 '^zbud inspect: --allocator needs a NAME$' --trace "$tmp/tiny.trace" --allocator
 refuses 2 "^zbud inspect: --rows 'x' is not a non-negative integer$" --rows x --trace "$tmp/tiny.trace"
+refuses 2 "^zbud inspect: --worst '-1' is not a non-negative integer$" --worst -1 --trace "$tmp/tiny.trace"
+refuses 2 '^zbud inspect: --rows or --worst, not both$' --rows 1 --worst 1 --trace "$tmp/tiny.trace"
 refuses 2 "^zbud inspect: unknown option '--frob' \(try --help\)$" --frob
 refuses 2 "^zbud inspect: unknown argument 'extra' \(try --help\)$" extra
 refuses 2 '^zbud inspect: line 3: ID 9 is not allocated$' --trace "$tmp/bad.trace"

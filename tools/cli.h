@@ -34,6 +34,7 @@ int replay_parse_args(int argc, char **argv, struct replay_args *a);
 struct inspect_args {
 	const char *allocator, *trace, *sizes, *plot;
 	size_t rows;
+	bool worst;     /* rows are the emptiest pages, not the first */
 };
 int inspect_parse_args(int argc, char **argv, struct inspect_args *a);
 

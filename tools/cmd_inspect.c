@@ -11,6 +11,7 @@
  *      0 |h|FF..............LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL|  free  896 B
  */
 #define ZPOOL_STATIC_LINKING_ONLY
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,7 +38,9 @@
 struct inspect {
 	const struct zpool_info *info;
 	size_t rows;                            /* pages to draw */
-	struct zpool_page_info *shown;          /* the first pages walked */
+	bool worst;                             /* the emptiest, not the first */
+	struct zpool_page_info *shown;          /* the pages to draw; for --worst,
+						   a heap, the fullest on top */
 	size_t nshown, cap;
 	uint64_t pages, region_bytes, half_empty, full, headless;
 	uint64_t by_free[COLUMNS + 1];          /* open pages by free chunks */
@@ -51,23 +54,34 @@ struct source {
 	uint64_t refused;                       /* sizes the allocator would not take */
 };
 
-/* The page's chunks into @cells: a region's place in each chunk it touches
- * (the first region's where two share one), '.' where none does.  Returns
- * the bytes the regions take. */
-static unsigned int draw(const struct zpool_page_info *page, char cells[COLUMNS])
+/* The bytes a page's regions take. */
+static unsigned int used_bytes(const struct zpool_page_info *page)
 {
 	unsigned int bytes = 0;
 
+	for (unsigned int i = 0; i < page->nregions; i++)
+		bytes += (unsigned int)(page->region[i].end - page->region[i].start);
+	return bytes;
+}
+
+/* The page's chunks into @cells: a region's place in each chunk it touches
+ * (the first region's where two share one), '.' where none does.  On a size
+ * class's page every object is a region, and they alternate in case (o, O)
+ * so that their boundaries show.  Returns the bytes the regions take. */
+static unsigned int draw(const struct zpool_page_info *page, char cells[COLUMNS])
+{
 	memset(cells, '.', COLUMNS);
 	for (unsigned int i = 0; i < page->nregions; i++) {
 		const struct zpool_region *r = &page->region[i];
+		char letter = zpool_place_letter(r->place);
 
+		if (page->slot_size && i % 2)
+			letter = (char)toupper((unsigned char)letter);
 		for (unsigned int c = r->start / CHUNK; c < COLUMNS && c * CHUNK < r->end; c++)
 			if (cells[c] == '.')
-				cells[c] = zpool_place_letter(r->place);
-		bytes += (unsigned int)(r->end - r->start);
+				cells[c] = letter;
 	}
-	return bytes;
+	return used_bytes(page);
 }
 
 static unsigned int count(const char *cells, char c)
@@ -94,6 +108,56 @@ static int keep(struct inspect *in, const struct zpool_page_info *page)
 	return 0;
 }
 
+/* Whether page @a is fuller than @b, or as full and later: the one --worst
+ * would drop first. */
+static bool drops_before(const struct zpool_page_info *a, const struct zpool_page_info *b)
+{
+	unsigned int ua = used_bytes(a), ub = used_bytes(b);
+
+	return ua > ub || (ua == ub && a->page > b->page);
+}
+
+/* --worst: the rows emptiest pages so far, in a heap whose top is the one to
+ * drop when an emptier page comes. */
+static int keep_worst(struct inspect *in, const struct zpool_page_info *page)
+{
+	struct zpool_page_info *h = in->shown;
+	size_t i, n = in->nshown;
+
+	if (!in->rows)
+		return 0;
+	if (n == in->rows) {
+		if (!drops_before(&h[0], page))
+			return 0;
+		for (i = 0;;) {         /* the new page at the top, sifted down */
+			size_t c = 2 * i + 1;
+
+			if (c + 1 < n && drops_before(&h[c + 1], &h[c]))
+				c++;
+			if (c >= n || !drops_before(&h[c], page))
+				break;
+			h[i] = h[c];
+			i = c;
+		}
+		h[i] = *page;
+		return 0;
+	}
+	if (keep(in, page))
+		return -ENOMEM;
+	h = in->shown;
+	for (i = n; i && drops_before(page, &h[(i - 1) / 2]); i = (i - 1) / 2)
+		h[i] = h[(i - 1) / 2];
+	h[i] = *page;
+	return 0;
+}
+
+static int emptiest_first(const void *a, const void *b)
+{
+	const struct zpool_page_info *x = a, *y = b;
+
+	return drops_before(x, y) - drops_before(y, x);
+}
+
 /* zpool_walk()'s callback, under the pool lock. */
 static int take_page(const struct zpool_page_info *page, void *arg)
 {
@@ -117,6 +181,8 @@ static int take_page(const struct zpool_page_info *page, void *arg)
 		in->full++;
 	else
 		in->by_free[count(cells, '.')]++;
+	if (in->worst)
+		return keep_worst(in, page);
 	return in->nshown < in->rows ? keep(in, page) : 0;
 }
 
@@ -210,18 +276,24 @@ static const char *plural(uint64_t n)
 static void print_rows(const struct inspect *in)
 {
 	const int hc = (int)in->header_chunks;
+	uint64_t most = 0;
 	int width = 4;
 
-	for (uint64_t last = in->nshown ? in->shown[in->nshown - 1].page : 0; last >= 10000;
-	     last /= 10)
+
+	for (size_t i = 0; i < in->nshown; i++)
+		most = in->shown[i].page > most ? in->shown[i].page : most;
+	for (; most >= 10000; most /= 10)
 		width++;
 	for (size_t i = 0; i < in->nshown; i++) {
+		const struct zpool_page_info *page = &in->shown[i];
 		char cells[COLUMNS];
-		const unsigned int bytes = draw(&in->shown[i], cells);
+		const unsigned int bytes = draw(page, cells);
 
-		printf("%*llu |%.*s%s%.*s|  free %4u B\n", width,
-		       (unsigned long long)in->shown[i].page, hc, cells, hc ? "|" : "",
-		       (int)COLUMNS - hc, cells + hc, PAGE - bytes);
+		printf("%*llu |%.*s%s%.*s|  free %4u B", width, (unsigned long long)page->page, hc,
+		       cells, hc ? "|" : "", (int)COLUMNS - hc, cells + hc, PAGE - bytes);
+		if (page->slot_size)
+			printf("  class %u", page->slot_size);
+		putchar('\n');
 	}
 	if (in->pages > in->nshown)
 		printf("... %llu more page%s\n", (unsigned long long)(in->pages - in->nshown),
@@ -355,7 +427,7 @@ static void print_drivers(FILE *f)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: zbud inspect [--allocator NAME] [--rows N] [--plot FILE.png]\n"
+		"usage: zbud inspect [--allocator NAME] [--rows N | --worst N] [--plot FILE.png]\n"
 		"                    (--trace FILE | --sizes FILE)\n"
 		"\n"
 		"Draws a pool a page a row, 64 chunks of 64 bytes each, and sums up how\n"
@@ -367,6 +439,7 @@ static void usage(FILE *f)
 	print_drivers(f);
 	fprintf(f,
 		"  --rows N          draw the first N pages (default 40; 0: the summary alone)\n"
+		"  --worst N         draw the N emptiest pages instead, emptiest first\n"
 		"  --plot FILE.png   the same rows as an image too%s\n"
 		"\n"
 		"FILE '-' is standard input.  Exit status: 0; 1 when a file cannot be read or\n"
@@ -378,13 +451,13 @@ static void usage(FILE *f)
 		PLOT_NOTE);
 }
 
-static bool parse_rows(const char *s, size_t *rows)
+static bool parse_rows(const char *opt, const char *s, size_t *rows)
 {
 	const struct text_field f = { s, strlen(s) };
 	uint64_t v;
 	char why[128];
 
-	if (text_number(&f, "--rows", 0, INSPECT_MAX_ROWS, &v, why, sizeof(why))) {
+	if (text_number(&f, opt, 0, INSPECT_MAX_ROWS, &v, why, sizeof(why))) {
 		fprintf(stderr, "zbud inspect: %s\n", why);
 		return false;
 	}
@@ -395,7 +468,7 @@ static bool parse_rows(const char *s, size_t *rows)
 int inspect_parse_args(int argc, char **argv, struct inspect_args *a)
 {
 	char q[CLI_QUOTE_SIZE];
-	const char *rows = NULL;
+	const char *rows = NULL, *worst = NULL;
 	const struct {
 		const char *name, *what;
 		const char **to;
@@ -405,6 +478,7 @@ int inspect_parse_args(int argc, char **argv, struct inspect_args *a)
 		{ "--sizes", "a FILE", &a->sizes },
 		{ "--plot", "a FILE.png", &a->plot },
 		{ "--rows", "a number", &rows },
+		{ "--worst", "a number", &worst },
 	};
 	const size_t nopts = sizeof(opts) / sizeof(opts[0]);
 
@@ -429,8 +503,14 @@ int inspect_parse_args(int argc, char **argv, struct inspect_args *a)
 		}
 		*opts[o].to = argv[i];
 	}
-	if (rows && !parse_rows(rows, &a->rows))
+	if (rows && worst) {
+		fprintf(stderr, "zbud inspect: --rows or --worst, not both\n");
 		return 2;
+	}
+	if ((rows && !parse_rows("--rows", rows, &a->rows)) ||
+	    (worst && !parse_rows("--worst", worst, &a->rows)))
+		return 2;
+	a->worst = worst != NULL;
 	if (!a->trace == !a->sizes) {
 		fprintf(stderr, "zbud inspect: %s\n", a->trace ? "--trace or --sizes, not both"
 							       : "what to inspect? --trace FILE or --sizes FILE");
@@ -468,6 +548,7 @@ int cmd_inspect(int argc, char **argv)
 		return st;
 	in.info = zpool_info(a.allocator);
 	in.rows = a.rows;
+	in.worst = a.worst;
 	src.path = a.trace ? a.trace : a.sizes;
 	src.name = strcmp(src.path, "-") ? src.path : "stdin";
 	st = a.trace ? from_trace(a.allocator, &in, &src) : from_sizes(a.allocator, &in, &src);
@@ -481,6 +562,8 @@ int cmd_inspect(int argc, char **argv)
 		printf("%s pool %s %s: %llu page%s\n", a.allocator,
 		       a.trace ? "after replaying" : "holding the sizes in", src.name,
 		       (unsigned long long)in.pages, plural(in.pages));
+		if (in.worst)
+			qsort(in.shown, in.nshown, sizeof(*in.shown), emptiest_first);
 		print_rows(&in);
 		print_summary(&in, &src);
 		if (fflush(stdout)) {

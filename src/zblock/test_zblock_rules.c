@@ -394,8 +394,8 @@ static void test_walk(void **state)
 	zpool_free(pool, h[5]);
 	assert_int_equal(zpool_walk(pool, record, &seen), 0);
 	assert_int_equal(seen.pages, 3);
-	assert_string_equal(seen.layout[0], "o0-904 o1808-4096 ");
-	assert_string_equal(seen.layout[1], "o0-424 o1328-4040 ");
+	assert_string_equal(seen.layout[0], "o0-904 o1808-2712 o2712-3616 o3616-4096 ");
+	assert_string_equal(seen.layout[1], "o0-424 o1328-2232 o2232-3136 o3136-4040 ");
 	assert_string_equal(seen.layout[2], "o0-4096 ");
 	zpool_destroy_pool(pool);
 }

@@ -86,7 +86,7 @@ static int walk_page(uint32_t pgno, const struct z3fold_page *zp, void *arg)
 	};
 	struct zpool_walk *w = arg;
 
-	zpool_walk_page(w, pgno);
+	zpool_walk_page(w, pgno, 0);
 	if (zp->flags & Z3FOLD_PAGE_HEADLESS) {
 		zpool_walk_add(w, 0, ZBUD_PAGE_SIZE, ZPOOL_PLACE_HEADLESS);
 		return zpool_walk_done(w);

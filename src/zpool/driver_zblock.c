@@ -54,8 +54,8 @@ static int zblock_zpool_check(void *pool, char *msg, size_t len)
 }
 
 /* The used slots of a block that reach into its page @pgno, in the page's
- * bytes: a slot crossing into the next page shows its part in each.
- * Neighbouring slots in use make one region. */
+ * bytes, a region each: a slot crossing into the next page shows its part
+ * in each. */
 static int walk_page(const struct zblock_pool *pool, uint32_t pgno, void *arg)
 {
 	const struct zblock_page *head = zblock_page(pool, zblock_page(pool, pgno)->first);
@@ -63,7 +63,7 @@ static int walk_page(const struct zblock_pool *pool, uint32_t pgno, void *arg)
 	const size_t base = (size_t)(pgno - zblock_page(pool, pgno)->first) << ZBUD_PAGE_SHIFT;
 	struct zpool_walk *w = arg;
 
-	zpool_walk_page(w, pgno);
+	zpool_walk_page(w, pgno, type->size);
 	for (unsigned int s = (unsigned int)(base / type->size); s < type->slots; s++) {
 		size_t from = (size_t)s * type->size, to = from + type->size;
 

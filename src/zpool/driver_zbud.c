@@ -81,7 +81,7 @@ static int walk_page(uint64_t page, unsigned int first, unsigned int last, void 
 {
 	struct zpool_walk *w = arg;
 
-	zpool_walk_page(w, page);
+	zpool_walk_page(w, page, 0);
 	zpool_walk_add(w, 0, ZBUD_CHUNK_SIZE, ZPOOL_PLACE_HEADER);
 	if (first)
 		zpool_walk_add(w, ZBUD_CHUNK_SIZE, (first + 1) * ZBUD_CHUNK_SIZE, ZPOOL_PLACE_FIRST);

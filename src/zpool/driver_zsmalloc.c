@@ -75,8 +75,9 @@ static int zs_zpool_check(void *pool, char *msg, size_t len)
 	return zs_check_pool(pool, msg, len);
 }
 
-/* The slots of a zspage's page in use, in its bytes: a straddling object
- * shows its part in each of its two pages.  Under the pool lock. */
+/* The slots of a zspage's page in use, in its bytes, a region each: a
+ * straddling object shows its part in each of its two pages.  Under the
+ * pool lock. */
 static int walk_page(const struct zs_pool *pool, uint32_t pgno, void *arg)
 {
 	const struct zs_page *zp = zs_page(pool, pgno);
@@ -89,7 +90,7 @@ static int walk_page(const struct zs_pool *pool, uint32_t pgno, void *arg)
 
 	if (end > class->cap[zs_npages(pool, first)])
 		end = class->cap[zs_npages(pool, first)];
-	zpool_walk_page(w, pgno);
+	zpool_walk_page(w, pgno, (unsigned int)size);
 	for (; slot < end; slot++) {
 		size_t from = slot * size, to = from + size;
 

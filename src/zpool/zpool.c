@@ -80,11 +80,9 @@ void zpool_walk_add(struct zpool_walk *w, unsigned int start, unsigned int end,
 		    enum zpool_place place)
 {
 	struct zpool_page_info *info = &w->info;
-	struct zpool_region *last = info->nregions ? &info->region[info->nregions - 1] : NULL;
 
-	if (last && (info->nregions == ZPOOL_MAX_REGIONS ||
-		     (last->place == place && last->end == start))) {
-		last->end = (uint16_t)end;
+	if (info->nregions == ZPOOL_MAX_REGIONS) {
+		info->region[ZPOOL_MAX_REGIONS - 1].end = (uint16_t)end;
 		return;
 	}
 	info->region[info->nregions++] = (struct zpool_region){

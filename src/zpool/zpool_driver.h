@@ -42,15 +42,17 @@ struct zpool_walk {
 	struct zpool_page_info info;
 };
 
-static inline void zpool_walk_page(struct zpool_walk *w, uint64_t page)
+/* Page @page begins, of slots of @slot_size bytes (0: not a size class). */
+static inline void zpool_walk_page(struct zpool_walk *w, uint64_t page, unsigned int slot_size)
 {
 	w->info.page = page;
+	w->info.slot_size = slot_size;
 	w->info.nregions = 0;
 }
 
-/* Bytes [@start, @end) of the page hold @place: one more region, or the
- * last one grown over them where it has the same place and they touch.
- * Were ZPOOL_MAX_REGIONS reached, the last would grow over the gap too. */
+/* Bytes [@start, @end) of the page hold @place: one more region.  Were
+ * ZPOOL_MAX_REGIONS reached, the last would grow over them and the gap; no
+ * page comes near it (at most 128: 32-byte slots). */
 void zpool_walk_add(struct zpool_walk *w, unsigned int start, unsigned int end,
 		    enum zpool_place place);
 

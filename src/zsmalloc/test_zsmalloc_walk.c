@@ -42,10 +42,10 @@ static void test_walk(void **state)
 	for (int i = 0; i < 6; i++)
 		assert_int_equal(seen.page[i], i); /* a new arena's pages, in order */
 	assert_string_equal(seen.layout[0], "o0-1488 o2976-4096 ");
-	assert_string_equal(seen.layout[1], "o0-3344 ");
-	assert_string_equal(seen.layout[2], "o736-4096 ");
-	assert_string_equal(seen.layout[3], "o0-4080 ");
-	assert_string_equal(seen.layout[4], "o0-32 o64-128 ");
+	assert_string_equal(seen.layout[1], "o0-368 o368-1856 o1856-3344 ");
+	assert_string_equal(seen.layout[2], "o736-2224 o2224-3712 o3712-4096 ");
+	assert_string_equal(seen.layout[3], "o0-1104 o1104-2592 o2592-4080 ");
+	assert_string_equal(seen.layout[4], "o0-32 o64-96 o96-128 ");
 	assert_string_equal(seen.layout[5], "o0-4096 ");
 
 	/* Stops at the callback's first nonzero return. */
@@ -91,8 +91,8 @@ struct tally {
 	bool bad;
 };
 
-/* Regions in order, apart, inside the page; pages in increasing order.  A
- * page may show none: its zspage's objects are all in its other pages. */
+/* Regions in order, one an object, inside the page; pages in increasing
+ * order.  A page may show none: its zspage's objects are all in its others. */
 static int tally(const struct zpool_page_info *page, void *arg)
 {
 	struct tally *t = arg;
@@ -104,7 +104,7 @@ static int tally(const struct zpool_page_info *page, void *arg)
 		const struct zpool_region *r = &page->region[i];
 
 		t->bad |= r->place != ZPOOL_PLACE_SLOT || r->start >= r->end || r->end > 4096 ||
-			  (i && r->start <= end);
+			  (i && r->start < end) || page->slot_size < (unsigned int)(r->end - r->start);
 		end = r->end;
 		t->bytes += r->end - r->start;
 	}
