@@ -105,15 +105,15 @@ static void test_classes_by_geometry(void **state)
 /*
  * Class 1040, a chain of 8 pages and 31 slots: the first object takes a
  * zspage of one page (3 slots wholly in it); the fourth takes a second page
- * (slots 3..6 end in it), and so on to 8 pages.  Freeing every object that
- * reaches into the last page gives it back: slots 27 (which starts in page 7)
- * to 30.
+ * (slots 3..6 end in it), and so on to 8 pages.  Freeing keeps the pages;
+ * compaction gives back the last once no object reaches into it: slots 27
+ * (which starts in page 7) to 30.
  */
 static void test_grow_and_shrink(void **state)
 {
 	struct zs_pool *pool = new_pool(NULL);
 	const struct size_class *c = zs_size_class(pool, 1040);
-	unsigned long h[31];
+	unsigned long h[31], extra;
 	uint32_t first;
 
 	(void)state;
@@ -133,16 +133,17 @@ static void test_grow_and_shrink(void **state)
 		assert_int_equal(zspage_of(pool, h[i], NULL), first);
 	}
 	assert_int_equal(zs_get_total_pages(pool), 8);
-	alloc_ok(pool, 1040);                   /* a new zspage, of one page */
+	extra = alloc_ok(pool, 1040);           /* a new zspage, of one page */
 	assert_int_equal(zs_get_total_pages(pool), 9);
 	check_ok(pool);
+	zs_free(pool, extra);                   /* empty: it goes at once */
 	for (int i = 30; i > 27; i--)
 		zs_free(pool, h[i]);
-	assert_int_equal(zs_get_total_pages(pool), 9); /* slot 27 reaches into page 8 */
-	zs_free(pool, h[5]);                    /* nowhere near it */
-	assert_int_equal(zs_get_total_pages(pool), 9);
-	zs_free(pool, h[27]);
 	assert_int_equal(zs_get_total_pages(pool), 8);
+	assert_int_equal(zs_compact(pool), 0);  /* slot 27 reaches into page 8 */
+	zs_free(pool, h[27]);
+	assert_int_equal(zs_compact(pool), 1);
+	assert_int_equal(zs_get_total_pages(pool), 7);
 	check_ok(pool);
 	zs_destroy_pool(pool);
 }

@@ -442,17 +442,15 @@ out:
 	return err;
 }
 
-/* An object's zspage just lost it, from @slot: regroup it, or free it if
- * empty; ours gives its last page back if that was its last object there. */
-static inline void put_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first,
-			      unsigned int slot)
+/* An object's zspage just lost it: regroup it, or free it if empty.  Ours
+ * keeps its pages until compaction packs it (a zspage that gave a page back
+ * at each free would take it again at the next allocation). */
+static inline void put_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
 {
 	unsigned int inuse = zs_page(pool, first)->inuse;
 
 	if (inuse) {
 		fix_fullness_group(pool, class, first, inuse + 1, inuse + 1);
-		if (pool->grow && slot >= class->cap[zs_npages(pool, first) - 1])
-			zs_shrink_zspage(pool, class, first);
 	} else {
 		group_del(pool, class, first, zs_fullness(class, 1));
 		zs_free_zspage(pool, class, first);
@@ -470,7 +468,7 @@ static void free_handle(struct zs_pool *pool, unsigned long handle)
 	if (e & ZS_ENTRY_LIVE) {
 		class = &pool->class[zs_loc_class(e)];
 		obj_free(pool, zs_loc_first(e), zs_loc_slot(e));
-		put_zspage(pool, class, zs_loc_first(e), zs_loc_slot(e));
+		put_zspage(pool, class, zs_loc_first(e));
 		class->stat[ZS_OBJ_USED]--;
 		handle_release(&pool->handles, (uint32_t)(handle - 1));
 		if (!atomic_load_explicit(&pool->pages_nr, memory_order_relaxed))

@@ -22,8 +22,8 @@
  *  - ours, dense (the default): the same chains, but every 16-byte class its
  *    own, and a zspage that holds only the pages its slots reach.  It starts
  *    with one page and takes the next when its present slots are all in
- *    use, and gives its last page back when no object is in it; compaction
- *    packs each class's partly used zspages low, so that they shrink.  The
+ *    use; compaction packs each class's partly used zspages low and gives
+ *    back the pages no object reaches any more.  The
  *    class's last zspage then costs at most its last page, not a whole
  *    chain: 1.025x the ideal pages in order on the Python-heap sizes with
  *    chains of 8, against the kernel geometry's 1.044x.

@@ -201,8 +201,6 @@ static inline bool model_unplace(struct model *m, int z, int s)
 		return false; /* compaction's to free */
 	if (p->inuse) {
 		model_regroup(m, z, was);
-		if (m->grow && s >= m->cls[p->cls]->cap[p->npages - 1])
-			model_shrink(m, z);
 		return false;
 	}
 	model_remove(m, z, group(m->cls[p->cls], 1));
