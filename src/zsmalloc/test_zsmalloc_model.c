@@ -488,8 +488,8 @@ static int setup(void **state, const struct params *p)
 /* Ours, the kernel's as the "zsmalloc-kernel" driver makes it, and the
  * kernel's with chains of 16 and no handle (the longest chains, the most
  * slots a zspage has). */
-static const struct zs_config kernel = { .kernel = true, .handle = true },
-	kernel16 = { .chain = 16, .kernel = true };
+#define KERNEL { .kernel = true, .handle = true }
+#define KERNEL16 { .chain = 16, .kernel = true }
 
 static int setup_arena(void **state)
 {
@@ -500,14 +500,14 @@ static int setup_arena(void **state)
 
 static int setup_arena_kernel(void **state)
 {
-	static const struct params p = { .max_target = 2000, .geometry = kernel };
+	static const struct params p = { .max_target = 2000, .geometry = KERNEL };
 
 	return setup(state, &p);
 }
 
 static int setup_arena_kernel16(void **state)
 {
-	static const struct params p = { .max_target = 2000, .geometry = kernel16 };
+	static const struct params p = { .max_target = 2000, .geometry = KERNEL16 };
 
 	return setup(state, &p);
 }
@@ -523,7 +523,7 @@ static int setup_buffer(void **state)
 static int setup_buffer_kernel(void **state)
 {
 	static const struct params p = { .max_target = 200, .buffer_pages = 48,
-					 .geometry = kernel };
+					 .geometry = KERNEL };
 
 	return setup(state, &p);
 }
