@@ -38,11 +38,21 @@ extern "C" {
  */
 #define ZBUD_ARENA_DEFAULT_PAGES (1ULL << 24)
 
-/* Back the arena's pages with transparent huge pages where the OS allows
- * (madvise mode).  Faster to fill; but khugepaged may later bring released
- * pages back in, so it is off unless asked for.  The descriptor array always
- * asks for huge pages. */
+/*
+ * What backs the arena's pages.  By default, transparent huge pages where
+ * the OS allows (madvise mode): a growing pool takes a fault a 2 MiB frame
+ * rather than one a page, which on some machines (virtual ones above all)
+ * costs more than the store that first writes the page.  A frame that pages
+ * are handed back from is left in 4 KiB pages until the pool empties, so
+ * that khugepaged cannot bring them back in.
+ *
+ * ZBUD_SOURCE_HUGEPAGES: huge pages even there (khugepaged may later bring
+ * released pages back in).  ZBUD_SOURCE_SMALLPAGES: 4 KiB pages only, each
+ * faulted in as it is first used.  The descriptor array always asks for huge
+ * pages.
+ */
 #define ZBUD_SOURCE_HUGEPAGES 0x1u
+#define ZBUD_SOURCE_SMALLPAGES 0x2u
 
 struct zbud_source_config {
 	void *buffer;           /* non-NULL: use this caller-owned buffer */

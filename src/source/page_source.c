@@ -143,9 +143,17 @@ void zbud_source_fini(struct zbud_source *ps)
 	memset(ps, 0, sizeof(*ps));
 }
 
+/* What backs the pages: see ZBUD_SOURCE_HUGEPAGES. */
+static enum zbud_vm_pages data_pages(const struct zbud_source *ps)
+{
+	if (ps->flags & ZBUD_SOURCE_SMALLPAGES)
+		return ZBUD_VM_SMALL;
+	return ps->flags & ZBUD_SOURCE_HUGEPAGES ? ZBUD_VM_HUGE : ZBUD_VM_HUGE_SPLIT;
+}
+
 /* Make [committed, committed + step) usable: its pages and descriptors.
  * The descriptors always ask for huge pages: every call reads one at random,
- * so spare the TLB; the pages only when the source was asked to. */
+ * so spare the TLB. */
 static int grow(struct zbud_source *ps)
 {
 	uint32_t step = ps->capacity - ps->committed;
@@ -155,9 +163,9 @@ static int grow(struct zbud_source *ps)
 	if (step > ARENA_GROW_PAGES)
 		step = ARENA_GROW_PAGES;
 	if (zbud_vm_commit(&ps->descs, zbud_os_round((size_t)(ps->committed + step) * ps->meta_size),
-			   true) ||
+			   ZBUD_VM_HUGE) ||
 	    zbud_vm_commit(&ps->data, (size_t)(ps->committed + step) << ZBUD_PAGE_SHIFT,
-			   ps->flags & ZBUD_SOURCE_HUGEPAGES))
+			   data_pages(ps)))
 		return -ENOMEM;
 	ps->committed += step;
 	return 0;
@@ -194,6 +202,12 @@ int zbud_source_get(struct zbud_source *ps, uint32_t *pgno)
 	return 0;
 }
 
+void zbud_source_discard(struct zbud_source *ps, uint32_t first, uint32_t pages)
+{
+	assert(ps->arena && first + pages <= ps->next);
+	zbud_vm_discard(&ps->data, zbud_source_addr(ps, first), (size_t)pages << ZBUD_PAGE_SHIFT);
+}
+
 static int cmp_pgno(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -215,8 +229,7 @@ static void trim(struct zbud_source *ps, uint32_t n)
 		for (uint32_t i = 0, j; i < k; i = j) {
 			for (j = i + 1; j < k && batch[j] == batch[j - 1] + 1; j++)
 				;
-			zbud_os_discard(zbud_source_addr(ps, batch[i]),
-					(size_t)(j - i) << ZBUD_PAGE_SHIFT);
+			zbud_source_discard(ps, batch[i], j - i);
 		}
 		for (uint32_t i = 0; i < k; i++)
 			push(ps, &ps->cold, &ps->cold_nr, batch[i]);
@@ -233,8 +246,8 @@ void zbud_source_put(struct zbud_source *ps, uint32_t pgno)
 	if (!ps->in_use) {
 		/* Empty: give back every page and descriptor touched. */
 		if (ps->arena) {
-			zbud_os_discard(ps->base, (size_t)ps->next << ZBUD_PAGE_SHIFT);
-			zbud_os_discard(ps->meta, zbud_os_round((size_t)ps->next * ps->meta_size));
+			zbud_vm_empty(&ps->data, (size_t)ps->next << ZBUD_PAGE_SHIFT);
+			zbud_vm_empty(&ps->descs, zbud_os_round((size_t)ps->next * ps->meta_size));
 		}
 		reset(ps);
 		return;

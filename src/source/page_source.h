@@ -60,6 +60,13 @@ int zbud_source_get(struct zbud_source *ps, uint32_t *pgno);
 /* zbud_source_put - give a page back; the allocator is done with it */
 void zbud_source_put(struct zbud_source *ps, uint32_t pgno);
 
+/*
+ * zbud_source_discard - hand the memory of free pages [@first, @first +
+ * @pages) back to the OS (an arena's; they read as zeros after); pages
+ * handed out and not put back are the caller's to keep track of
+ */
+void zbud_source_discard(struct zbud_source *ps, uint32_t first, uint32_t pages);
+
 /* zbud_source_meta_bytes - memory the descriptors of used pages take */
 uint64_t zbud_source_meta_bytes(const struct zbud_source *ps);
 

@@ -156,7 +156,7 @@ static void release_all(struct zblock_pool *pool)
 
 static void release(struct zblock_pool *pool, uint32_t first, unsigned int pages)
 {
-	zbud_os_discard(zbud_source_addr(&pool->src, first), (size_t)pages << ZBUD_PAGE_SHIFT);
+	zbud_source_discard(&pool->src, first, pages);
 }
 
 /* Hot runs back to the OS, the most recently freed first, down to @keep

@@ -159,7 +159,8 @@ static int __attribute__((noinline)) handles_grow(struct zs_handles *h)
 		return -ENOMEM;
 	/* As the page descriptors: every free and most maps read an entry at
 	 * random, so spare the TLB. */
-	if (zbud_vm_commit(&h->vm, zbud_os_round((size_t)(committed + step) * sizeof(uint64_t)), true))
+	if (zbud_vm_commit(&h->vm, zbud_os_round((size_t)(committed + step) * sizeof(uint64_t)),
+			   ZBUD_VM_HUGE))
 		return -ENOMEM;
 	atomic_store_explicit(&h->committed, committed + step, memory_order_relaxed);
 	return 0;
@@ -204,7 +205,7 @@ static void handle_release(struct zs_handles *h, uint32_t idx)
 /* The pool is empty: give the table's memory back, as the page source does. */
 static void handles_reset(struct zs_handles *h)
 {
-	zbud_os_discard(h->vm.base, zbud_os_round((size_t)h->next * sizeof(uint64_t)));
+	zbud_vm_empty(&h->vm, zbud_os_round((size_t)h->next * sizeof(uint64_t)));
 	h->next = 0;
 	h->free_head = ZS_HANDLE_NIL;
 	h->free_nr = 0;

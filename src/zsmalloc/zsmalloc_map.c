@@ -142,7 +142,10 @@ void *zs_map_object(struct zs_pool *pool, unsigned long handle, enum zs_mapmode 
 		unpin(slot);
 		return NULL;
 	}
-	*area = (struct zs_map_area){ .pool = pool, .handle = handle, .mm = mm };
+	/* field by field: a compound literal would clear the page-sized buffer */
+	area->pool = pool;
+	area->handle = handle;
+	area->mm = mm;
 	if (mm != ZS_MM_WO)
 		zs_copy_from_obj(pool, area->buf, e);
 	return area->buf;
