@@ -113,16 +113,19 @@ static void test_arena_limit(void **state)
 }
 
 /* Freed pages go back to the OS: all of them when the pool empties, and
- * all but a small cache while it shrinks. */
+ * all but a small cache while it shrinks; whatever backs the pages (@state:
+ * the source flags). */
 static void test_arena_releases_memory(void **state)
 {
 	enum { N = 4000 };
-	struct zbud_pool *pool = zbud_create_pool(NULL);
+	const struct zbud_config cfg = { .source = { .flags = *(unsigned int *)*state } };
+	struct zbud_pool *pool = zbud_create_pool_config(&cfg);
 	unsigned long *h = calloc(N, sizeof(*h));
 	struct zbud_stats st;
 
-	(void)state;
 	assert_non_null(pool);
+	/* the arena starts on a huge page frame */
+	assert_int_equal((uintptr_t)pool->src.base % (2u << 20), 0);
 	for (int i = 0; i < N; i++) {
 		assert_int_equal(zbud_alloc(pool, 3000, &h[i]), 0);
 		memset(zbud_map(pool, h[i]), 1, 3000);
@@ -196,11 +199,15 @@ static void test_arena_grows(void **state)
 
 int main(void)
 {
+	static unsigned int flags[] = { 0, ZBUD_SOURCE_HUGEPAGES, ZBUD_SOURCE_SMALLPAGES };
+
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buffer_exhaustion),
 		cmocka_unit_test(test_buffer_too_small),
 		cmocka_unit_test(test_arena_limit),
-		cmocka_unit_test(test_arena_releases_memory),
+		cmocka_unit_test_prestate(test_arena_releases_memory, &flags[0]),
+		cmocka_unit_test_prestate(test_arena_releases_memory, &flags[1]),
+		cmocka_unit_test_prestate(test_arena_releases_memory, &flags[2]),
 		cmocka_unit_test(test_source_reuse_order),
 		cmocka_unit_test(test_arena_grows),
 	};
