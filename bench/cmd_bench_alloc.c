@@ -89,11 +89,13 @@ static size_t rng_below(uint64_t *s, size_t n)
 	return (size_t)(((rng_next(s) >> 32) * (uint64_t)n) >> 32);
 }
 
+/* CPU time of the measuring thread: while the machine's other work has the
+ * CPU, the clock stops, so a busy machine slows no allocator's figure. */
 static double now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
@@ -287,10 +289,10 @@ static const struct allocator *find_allocator(const char *name)
 static void print_row(const struct allocator *a, size_t live, const struct result *r)
 {
 	if (!r->ok) {
-		printf("%9zu  %-9s %9s\n", live, a->name, "(not available)");
+		printf("%9zu  %-15s %9s\n", live, a->name, "(not available)");
 		return;
 	}
-	printf("%9zu  %-9s %9.1f %10llu", live, a->name, r->ns_per_pair,
+	printf("%9zu  %-15s %9.1f %10llu", live, a->name, r->ns_per_pair,
 	       (unsigned long long)r->resident_pages);
 	if (r->pool_pages)
 		printf(" %11llu %7llu %7.3f", (unsigned long long)r->pool_pages,
@@ -299,6 +301,54 @@ static void print_row(const struct allocator *a, size_t live, const struct resul
 	if (r->meta_bytes) /* zbud's own statistics say */
 		printf(" %7.3f",
 		       100.0 * (double)r->meta_bytes / (double)(r->pool_pages * ZBUD_PAGE_SIZE));
+	putchar('\n');
+}
+
+/* The goals, as issue 13 states them: pair time against zbud's. */
+static const struct {
+	const char *name;
+	double most;                    /* x zbud's ns per pair */
+} pair_goals[] = {
+	{ "zsmalloc", 1.5 },
+	{ "zblock", 1.2 },
+};
+
+static const struct result *result_of(const char *name, const struct result *r)
+{
+	for (size_t k = 0; k < nallocators; k++)
+		if (!strcmp(allocators[k].name, name))
+			return r[k].ok ? &r[k] : NULL;
+	return NULL;
+}
+
+/* Under each working set's rows, its goals, met or not: zbud faster than
+ * every general allocator that ran, and the pools within their ratios. */
+static void print_goals(size_t live, const struct result *r)
+{
+	const struct result *zbud = result_of(ZBUD_DIRECT, r);
+	bool faster = true;
+
+	if (!zbud)
+		return;
+	printf("%9zu  goals: zbud %.1f ns against", live, zbud->ns_per_pair);
+	for (size_t i = 0; i < sizeof(general) / sizeof(general[0]); i++) {
+		const struct result *g = result_of(general[i].name, r);
+
+		if (g) {
+			printf(" %s %.1f", general[i].name, g->ns_per_pair);
+			faster = faster && zbud->ns_per_pair < g->ns_per_pair;
+		}
+	}
+	printf(": faster than each: %s\n%9s ", faster ? "met" : "MISSED", "");
+	for (size_t i = 0; i < sizeof(pair_goals) / sizeof(pair_goals[0]); i++) {
+		const struct result *p = result_of(pair_goals[i].name, r);
+		double x = p ? p->ns_per_pair / zbud->ns_per_pair : 0;
+
+		if (p)
+			printf(" %s %.2fx zbud's (<= %.1fx): %s%s", pair_goals[i].name, x,
+			       pair_goals[i].most, x <= pair_goals[i].most ? "met" : "MISSED",
+			       i + 1 < sizeof(pair_goals) / sizeof(pair_goals[0]) ? ";" : "");
+	}
 	putchar('\n');
 }
 
@@ -326,8 +376,9 @@ static void usage(FILE *f)
 		fputs(item, f);
 	}
 	fprintf(f, "\n"
-		"Prints ns per pair, resident pages once the working set is written, and\n"
-		"each pool's pages against the ideal ceil(bytes / 4096).\n"
+		"Prints ns of CPU time per pair (the measuring thread's: other work on the\n"
+		"machine does not count), resident pages once the working set is written,\n"
+		"each pool's pages against the ideal ceil(bytes / 4096), and the goals.\n"
 		"Defaults: --live 1000,20000,200000 --pairs %lu.  --live takes up to %d\n"
 		"sets, each 1 to %lu objects; --pairs is 1 to %lu.\n"
 		"\n"
@@ -441,17 +492,18 @@ int bench_alloc(int argc, char **argv)
 		free(sizes);
 		return write(STDOUT_FILENO, &r, sizeof(r)) == sizeof(r) ? 0 : 1;
 	}
-	printf("zbud bench alloc: random free+alloc pairs, best of %d rounds of %lu;\n"
+	printf("zbud bench alloc: random free+alloc pairs, CPU time, best of %d rounds of %lu;\n"
 	       "sizes from %s (%zu)\n", ROUNDS, a.pairs, path, nsizes);
-	printf("%9s  %-9s %9s %10s %11s %7s %7s %7s\n", "live", "allocator", "ns/pair",
+	printf("%9s  %-15s %9s %10s %11s %7s %7s %7s\n", "live", "allocator", "ns/pair",
 	       "resident", "pool pages", "ideal", "x ideal", "meta %");
 	for (int l = 0; l < a.nlive; l++) {
-		for (size_t k = 0; k < nallocators; k++) {
-			struct result r = run_child(&allocators[k], path, sizes, nsizes, a.live[l],
-						   a.pairs);
+		struct result r[MAX_ALLOCATORS];
 
-			print_row(&allocators[k], a.live[l], &r);
+		for (size_t k = 0; k < nallocators; k++) {
+			r[k] = run_child(&allocators[k], path, sizes, nsizes, a.live[l], a.pairs);
+			print_row(&allocators[k], a.live[l], &r[k]);
 		}
+		print_goals(a.live[l], r);
 	}
 	free(sizes);
 	return 0;

@@ -232,9 +232,12 @@ static void op_map(struct harness *h)
 /* qsort() has no argument for the comparison: the objects sorted. */
 static const struct object *sorting;
 
+/* Handle order is the order of the handle table's entries, which compaction
+ * walks: the index, not the hint above it. */
 static int cmp_by_handle(const void *a, const void *b)
 {
-	unsigned long x = sorting[*(const int *)a].handle, y = sorting[*(const int *)b].handle;
+	uint32_t x = zs_handle_index(sorting[*(const int *)a].handle),
+		 y = zs_handle_index(sorting[*(const int *)b].handle);
 
 	return (x > y) - (x < y);
 }

@@ -437,7 +437,7 @@ static int alloc(struct zs_pool *pool, size_t size, unsigned long *handle)
 		insert_zspage(pool, class, first);
 	}
 	class->stat[ZS_OBJ_USED]++;
-	*handle = (unsigned long)idx + 1;
+	*handle = zs_handle_make(idx, first);
 out:
 	zbud_lock_release(&pool->lock);
 	return err;
@@ -460,18 +460,20 @@ static inline void put_zspage(struct zs_pool *pool, struct size_class *class, ui
 
 static void free_handle(struct zs_pool *pool, unsigned long handle)
 {
+	const uint32_t idx = zs_handle_index(handle);
 	struct size_class *class;
 	uint64_t e = 0;
 
+	zs_prefetch_hint(pool, handle);
 	zbud_lock_take(&pool->lock);
-	if (handle && handle <= pool->handles.next)
-		e = atomic_load_explicit(&pool->handles.table[handle - 1], memory_order_acquire);
+	if (idx < pool->handles.next)
+		e = atomic_load_explicit(&pool->handles.table[idx], memory_order_acquire);
 	if (e & ZS_ENTRY_LIVE) {
 		class = &pool->class[zs_loc_class(e)];
 		obj_free(pool, zs_loc_first(e), zs_loc_slot(e));
 		put_zspage(pool, class, zs_loc_first(e));
 		class->stat[ZS_OBJ_USED]--;
-		handle_release(&pool->handles, (uint32_t)(handle - 1));
+		handle_release(&pool->handles, idx);
 		if (!atomic_load_explicit(&pool->pages_nr, memory_order_relaxed))
 			handles_reset(&pool->handles);
 	}

@@ -330,11 +330,12 @@ void zs_get_stats(struct zs_pool *pool, struct zs_stats *st)
 bool zs_handle_slot(struct zs_pool *pool, unsigned long handle, uint32_t *first,
 		    unsigned int *slot)
 {
+	const uint32_t idx = zs_handle_index(handle);
 	bool live = false;
 
 	zbud_lock_take(&pool->lock);
-	if (handle && handle <= pool->handles.next) {
-		uint64_t e = atomic_load(&pool->handles.table[handle - 1]);
+	if (idx < pool->handles.next) {
+		uint64_t e = atomic_load(&pool->handles.table[idx]);
 
 		if (e & ZS_ENTRY_LIVE) {
 			*first = zs_loc_first(e);

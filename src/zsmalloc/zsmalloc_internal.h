@@ -56,7 +56,12 @@
  * Handles: a handle is 1 + an index into the handle table, a reserved range
  * of address space committed as it grows, whose entry holds the object's
  * current place.  Compaction moves the object and rewrites the entry; the
- * handle never changes.  A live entry:
+ * handle never changes.  Where a long has 64 bits, its upper half holds 1 +
+ * the zspage the object was first put in: a hint, so that a free (or a map)
+ * can fetch that zspage's descriptor while it reads the entry, rather than
+ * after; the entry alone says where the object is.  At 200k live objects
+ * both are cache misses, and one after the other they cost a free twice
+ * zbud's.  A live entry:
  *
  *   63    62      61 .. 56   55 ............ 24   23 .. 16   15 .... 0
  *   LIVE  MOVING  maps       zspage's first page   class      slot
@@ -79,6 +84,7 @@
 #ifndef ZBUD_ZSMALLOC_INTERNAL_H
 #define ZBUD_ZSMALLOC_INTERNAL_H
 
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -170,6 +176,37 @@ static inline uint64_t zs_entry_place(uint64_t e)
 	return e & ~(ZS_ENTRY_MAPS | ZS_ENTRY_MOVING);
 }
 
+/* ---- Handles ---- */
+
+#define ZS_HINT_SHIFT 32
+
+/* The table index of @handle; a handle of index 0xffffffff is no handle. */
+static inline uint32_t zs_handle_index(unsigned long handle)
+{
+	return (uint32_t)handle - 1;
+}
+
+static inline unsigned long zs_handle_make(uint32_t idx, uint32_t first)
+{
+#if ULONG_MAX > 0xffffffffUL
+	return (unsigned long)((uint64_t)(first + 1u) << ZS_HINT_SHIFT | (idx + 1u));
+#else
+	(void)first;
+	return idx + 1u;
+#endif
+}
+
+/* The zspage @handle was first put in, or ZBUD_PAGE_NIL: a hint only. */
+static inline uint32_t zs_handle_hint(unsigned long handle)
+{
+#if ULONG_MAX > 0xffffffffUL
+	return (uint32_t)((uint64_t)handle >> ZS_HINT_SHIFT) - 1u;
+#else
+	(void)handle;
+	return ZBUD_PAGE_NIL;
+#endif
+}
+
 /* ---- Structures ---- */
 
 /* Slots whose free bits one descriptor holds. */
@@ -244,6 +281,16 @@ struct zs_pool {
 static inline struct zs_page *zs_page(const struct zs_pool *pool, uint32_t pgno)
 {
 	return (struct zs_page *)pool->src.meta + pgno;
+}
+
+/* Fetch the descriptor @handle's hint names, if it names one this pool has
+ * (capacity is fixed at creation: no lock needed to read it). */
+static inline void zs_prefetch_hint(const struct zs_pool *pool, unsigned long handle)
+{
+	uint32_t first = zs_handle_hint(handle);
+
+	if (first < pool->src.capacity)
+		__builtin_prefetch(zs_page(pool, first), 1);
 }
 
 /* The pages of the zspage at @first, now. */

@@ -76,10 +76,12 @@ static __thread struct zs_map_area map_areas[ZS_MAP_AREAS];
 
 static _Atomic uint64_t *entry_of(struct zs_pool *pool, unsigned long handle)
 {
-	if (handle == 0 ||
-	    handle > atomic_load_explicit(&pool->handles.committed, memory_order_relaxed))
+	const uint32_t idx = zs_handle_index(handle);
+
+	if (idx >= atomic_load_explicit(&pool->handles.committed, memory_order_relaxed))
 		return NULL;
-	return &pool->handles.table[handle - 1];
+	zs_prefetch_hint(pool, handle);
+	return &pool->handles.table[idx];
 }
 
 /* Add a map to a live entry; returns the entry as it was, or 0. */
