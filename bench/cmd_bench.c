@@ -24,7 +24,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < NBENCHES; i++)
 		fprintf(f, "  %-6s %s\n", benches[i].name, benches[i].what);
 	fprintf(f, "\nExamples:\n  zbud bench alloc --live 20000\n"
-		"  zbud bench store --mib 8 --no-heap --compressor lz4,zstd\n");
+		"  zbud bench store --mib 8 --no-heap --compressor lz4,zstd\n"
+		"  sudo zbud bench zram\n");
 }
 
 int cmd_bench(int argc, char **argv)

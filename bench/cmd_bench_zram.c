@@ -500,7 +500,11 @@ static void usage(FILE *f)
 		"and a zram device made for the run (root; lz4) takes the pages; it is\n"
 		"reset and removed after.  Prints each allocator's pages against the ideal\n"
 		"ceil(bytes / 4096) and against the kernel's, with the goal: %s <= %.2fx\n"
-		"the kernel's pages.  --no-zram: the pools alone.\n",
+		"the kernel's pages.  --no-zram: the pools alone.\n"
+		"\n"
+		"Examples:\n"
+		"  sudo zbud bench zram\n"
+		"  zbud bench zram --no-zram --heap-cmd python3 heap.py\n",
 		GOAL_ALLOCATOR, GOAL_VS_KERNEL);
 }
 
