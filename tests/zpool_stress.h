@@ -63,9 +63,15 @@ static inline void zp_handoff(struct zp_worker *w, int s)
 	struct test_obj *o = &w->obj[s];
 
 	if (h && h != BUSY) {
-		if (!atomic_compare_exchange_strong(&st->handoff[k], &h, 0))
+		size_t size;
+
+		/* Claimed as BUSY, not emptied, until its size is read: an empty
+		 * slot lets another thread write a new size meanwhile (TSan). */
+		if (!atomic_compare_exchange_strong(&st->handoff[k], &h, BUSY))
 			return;
-		if (!zp_intact(st->pool, h, st->handoff_size[k], HANDED_ID(k)))
+		size = st->handoff_size[k];
+		atomic_store(&st->handoff[k], 0);
+		if (!zp_intact(st->pool, h, size, HANDED_ID(k)))
 			report(&st->errors, "handed object %u changed", k);
 		zpool_free(st->pool, h);
 		atomic_fetch_add(&st->passed, 1);
