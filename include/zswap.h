@@ -99,6 +99,16 @@ struct zswap_config {
 	/* Where to make the backing file (see above); NULL: no writeback. */
 	const char *writeback_path;
 	unsigned int shards;            /* 1 to 64; 0: a default for this machine's CPUs */
+	/*
+	 * Beyond the kernel: each shard's pool holds at most this many 4 KiB
+	 * pages, all it may ever take; its arena reserves that much address
+	 * space up front (not memory).  A store that needs a page more is
+	 * refused with -ENOMEM (reject_alloc_fail), writeback or not: unlike
+	 * max_pool_bytes this is the allocator's hard end, not zswap's limit.
+	 * 0: the allocators' default, 2^24 pages (64 GiB of address space).
+	 * zswap_create() fails with ENOMEM when the address space is short.
+	 */
+	uint64_t arena_pages;
 };
 
 /*

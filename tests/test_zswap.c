@@ -343,6 +343,44 @@ static void test_tiny_limits(void **state)
 	zswap_destroy(create(&some)); /* 1 byte */
 }
 
+/* arena_pages is each pool's hard end: the store past it is refused with
+ * -ENOMEM and counted as reject_alloc_fail; what is stored loads back, a
+ * same-filled page needs no pool page, and a freed slot takes a store
+ * again. */
+static void test_arena_pages(void **state)
+{
+	(void)state;
+	for (unsigned a = 0; zpool_driver_name(a); a++) {
+		const struct zswap_config cfg = { .zpool = zpool_driver_name(a), .shards = 1,
+						  .arena_pages = 8 };
+		struct zswap *zs = create(&cfg);
+		uint64_t k = 0;
+		int err;
+
+		do {
+			text_page(page, k);
+			err = zswap_store(zs, k++, page);
+		} while (!err && k < 10000);
+		assert_int_equal(err, -ENOMEM);
+		k--;
+		assert_true(k >= 1);
+		assert_int_equal(stats(zs).reject_alloc_fail, 1);
+		assert_true(stats(zs).pool_total_size <= 8 * PAGE);
+		assert_int_equal(zswap_load(zs, k, back), -ENOENT);
+		for (uint64_t i = 0; i < k; i++) {
+			text_page(page, i);
+			assert_loads(zs, i, page);
+		}
+		memset(page, 0, PAGE);
+		assert_int_equal(zswap_store(zs, k, page), 0);
+		zswap_invalidate(zs, 0);
+		text_page(page, 0);
+		assert_int_equal(zswap_store(zs, 0, page), 0);
+		assert_loads(zs, 0, page);
+		zswap_destroy(zs);
+	}
+}
+
 /* NULL where the header does not say it may be: refused, never a crash. */
 static void test_null(void **state)
 {
@@ -389,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_limit_hysteresis),
 		cmocka_unit_test(test_tiny_limits),
+		cmocka_unit_test(test_arena_pages),
 		cmocka_unit_test(test_null),
 	};
 

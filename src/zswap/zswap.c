@@ -504,11 +504,13 @@ static int read_config(const struct zswap_config *cfg, struct zswap *zs)
 	return 0;
 }
 
-static int shard_init(struct shard *sh, const char *type)
+static int shard_init(struct shard *sh, const char *type, uint64_t arena_pages)
 {
+	const struct zpool_config pc = { .source = { .max_pages = arena_pages } };
+
 	zbud_lock_init(&sh->lock);
 	zbud_idmap_init(&sh->index);
-	sh->pool = zpool_create_pool(type, "zswap", NULL);
+	sh->pool = zpool_create_pool_config(type, "zswap", NULL, &pc);
 	return sh->pool ? 0 : -ENOMEM;
 }
 
@@ -535,7 +537,8 @@ struct zswap *zswap_create(const struct zswap_config *cfg)
 	if (!err) {
 		memset(zs->shards, 0, zs->nshards * sizeof(*zs->shards));
 		for (unsigned int i = 0; i < zs->nshards && !err; i++)
-			err = shard_init(&zs->shards[i], cfg->zpool ? cfg->zpool : "zbud");
+			err = shard_init(&zs->shards[i], cfg->zpool ? cfg->zpool : "zbud",
+					 cfg->arena_pages);
 	}
 	/* One context now: a compressor that cannot start fails here. */
 	if (!err) {
