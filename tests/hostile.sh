@@ -82,6 +82,10 @@ check "replay a directory" 1 "^zbud replay: $tmp: read error: Is a directory$" -
 : >"$tmp/empty.sizes"
 check "empty sizes" 2 "^zbud: $tmp/empty.sizes: no sizes in it$" -- \
 	"$zbud" inspect --sizes "$tmp/empty.sizes"
+# A name that is refused is quoted on its one line: a newline is a '?'.
+check "inspect --plot with a newline" 2 \
+	"^zbud inspect: --plot writes a PNG, not what 'x\?y\.jpg' names: name it FILE.png$" -- \
+	"$zbud" inspect --sizes "$tmp/empty.sizes" --plot $'x\ny.jpg'
 
 # Numbers at and past their limits: bench alloc.
 for bad in -1 0 +5 ' 5' 1000000001 18446744073709551616 x ''; do

@@ -524,7 +524,7 @@ int inspect_parse_args(int argc, char **argv, struct inspect_args *a)
 	}
 	if (a->plot && !cli_png_name(a->plot)) {
 		fprintf(stderr, "zbud inspect: --plot writes a PNG, not what '%s' names: name it FILE.png\n",
-			a->plot);
+			cli_quote(a->plot, q));
 		return 2;
 	}
 #ifndef ZBUD_PLPLOT
