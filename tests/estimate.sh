@@ -48,7 +48,7 @@ head -c 56 /dev/zero >>"$tmp/elf32"
 refused 1 "^zbud estimate: cannot open '$tmp/nope': No such file or directory$" est --raw "$tmp/nope"
 refused 1 "^zbud estimate: cannot open '$tmp/nope': No such file or directory$" est --core "$tmp/nope"
 refused 1 "^zbud estimate: '$tmp/empty' is empty: no pages to measure$" est --raw "$tmp/empty"
-refused 1 "^zbud estimate: '$tmp' is a directory$" est --raw "$tmp"
+refused 1 "^zbud estimate: '$tmp' is a directory: zbud reads regular files and block devices$" est --raw "$tmp"
 refused 2 "^zbud estimate: '$tmp/random' is not a core file: not an ELF file$" est --core "$tmp/random"
 refused 2 "^zbud estimate: '$tmp/elf32' is not a core file: a 32-bit ELF file" est --core "$tmp/elf32"
 refused 2 "is not a core file: an ELF file of type 3, not a core" est --core "$zbud"
@@ -63,7 +63,7 @@ refused 2 "^zbud estimate: --sample or --sample-pages, not both$" est --sample 0
 refused 2 "^zbud estimate: unknown compressor 'foo' \(known: lz4, lz4hc, zstd, lzo, deflate\)$" \
 	est --compressor lz4,foo
 refused 2 "^zbud estimate: bad level '99' for zstd \(1 to 22\)$" est --compressor zstd:99
-refused 2 "^zbud estimate: unknown zpool 'foo' \(known: zbud .* ideal\)$" est --zpool foo
+refused 2 "^zbud estimate: unknown zpool 'foo' \(known: zbud, .*, ideal\)$" est --zpool foo
 refused 2 "^zbud estimate: --threads '0' is not a positive integer$" est --threads 0
 refused 2 "^zbud estimate: unknown option '--frob' \(try --help\)$" est --frob
 refused 2 "^zbud estimate: --pid needs a value$" est --pid

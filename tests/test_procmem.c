@@ -1,11 +1,14 @@
 /*
- * test_procmem.c - reading a started program's heap (tools/procmem.c), and
- * page sets from files (tools/pageset.c)
+ * test_procmem.c - which pages of a process zswap would be given
+ * (engine/proc/procmem.c), reading them, page sets from files, and frames
+ * counted once (pfnset.c)
  *
- * The programs read are this test itself, started again with --child MODE:
- * "pages" maps pages of known bytes, zero pages and pages it never touches,
- * then stops itself; the other modes end or stop the wrong way.
+ * The process read is this test itself, started again with --child: it
+ * maps memory of every kind the rule tells apart, each page marked with
+ * its kind, and stops itself.  Then the pages read must hold the marks of
+ * the kinds zswap would be given, and none of the others.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -17,70 +20,128 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "child.h"
 #include "pageset.h"
+#include "pfnset.h"
 #include "procmem.h"
 
 #define PAGE PAGESET_PAGE
-#define KNOWN 32                        /* pages of known bytes */
-#define ZEROED 16                       /* then pages written with zeros */
-#define UNTOUCHED 16                    /* then pages never touched */
+#define N 8                             /* pages of each kind */
 #define MAGIC "procmem-test-page"
-#define TIMEOUT_MS 20000
+#define TMPFS_MAGIC 0x01021994
 
-/* Page @i's bytes: the magic, the index, then bytes no other page has. */
-static void known_page(unsigned char *p, uint64_t i)
+/* The kinds of memory, and whether zswap would be given them. */
+enum kind {
+	ANON,           /* private anonymous, written: yes */
+	ZEROED,         /* the same, written with zeros: yes (same-filled) */
+	COW,            /* a private file mapping's written pages: yes */
+	FILE_CLEAN,     /* its pages only read: no, page cache */
+	READONLY,       /* anonymous, written, then mprotect(PROT_READ): yes */
+	NOACCESS,       /* anonymous, written, then PROT_NONE: yes (read through mem) */
+	SHARED_ANON,    /* MAP_SHARED|MAP_ANONYMOUS: yes, shared memory */
+	SHARED_FILE,    /* MAP_SHARED of a file on disk: no, page cache */
+	LOCKED,         /* mlock()ed anonymous: no, never evicted */
+	NKINDS
+};
+
+static const bool given[NKINDS] = {
+	[ANON] = true, [ZEROED] = true, [COW] = true, [READONLY] = true, [NOACCESS] = true,
+	[SHARED_ANON] = true,
+};
+
+static char dir[64];
+static bool shared_file_is_tmpfs;       /* then it is shared memory, and given */
+
+/* Page @i of @kind: the magic, the kind and index, then bytes no other has. */
+static void mark(unsigned char *p, int kind, uint64_t i)
 {
-	uint64_t s = i * 0x9e3779b97f4a7c15ULL + 1;
+	uint64_t s = (i + 1) * 0x9e3779b97f4a7c15ULL + (uint64_t)kind;
 
 	for (size_t k = 0; k < PAGE; k++) {
 		s ^= s << 13, s ^= s >> 7, s ^= s << 17;
 		p[k] = (unsigned char)s;
 	}
 	memcpy(p, MAGIC, sizeof(MAGIC));
-	memcpy(p + sizeof(MAGIC), &i, sizeof(i));
+	p[sizeof(MAGIC)] = (unsigned char)kind;
+	memcpy(p + sizeof(MAGIC) + 1, &i, sizeof(i));
 }
 
-static int child_pages(void)
+static unsigned char *map(int prot, int flags, int fd)
 {
-	const size_t len = (KNOWN + ZEROED + UNTOUCHED) * PAGE;
-	unsigned char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-				-1, 0);
+	unsigned char *m = mmap(NULL, N * PAGE, prot, flags, fd, 0);
 
 	if (m == MAP_FAILED)
-		return 1;
-	/* A huge page would bring the untouched pages into memory too. */
-	madvise(m, len, MADV_NOHUGEPAGE);
-	for (uint64_t i = 0; i < KNOWN; i++)
-		known_page(m + i * PAGE, i);
-	memset(m + KNOWN * PAGE, 0, ZEROED * PAGE);
+		_exit(10);
+	madvise(m, N * PAGE, MADV_NOHUGEPAGE);
+	return m;
+}
+
+static int file_of_marks(const char *name, int kind)
+{
+	char path[128];
+	unsigned char page[PAGE];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	for (uint64_t i = 0; fd >= 0 && i < N; i++) {
+		mark(page, kind, i);
+		if (write(fd, page, PAGE) != PAGE)
+			_exit(11);
+	}
+	return fd;
+}
+
+static void fill(unsigned char *m, int kind)
+{
+	for (uint64_t i = 0; i < N; i++)
+		mark(m + i * PAGE, kind, i);
+}
+
+static int child_kinds(void)
+{
+	const int anon = MAP_PRIVATE | MAP_ANONYMOUS, rw = PROT_READ | PROT_WRITE;
+	unsigned char *m, *cow, *clean;
+	int fd = file_of_marks("private", FILE_CLEAN), sfd = file_of_marks("shared", SHARED_FILE);
+	volatile unsigned char sum = 0;
+
+	if (fd < 0 || sfd < 0)
+		return 12;
+	fill(map(rw, anon, -1), ANON);
+	memset(map(rw, anon, -1), 0, N * PAGE);
+	/* Written over, the file's pages are copied: anonymous, marked COW; the
+	 * clean mapping's are read, never written: page cache. */
+	cow = map(rw, MAP_PRIVATE, fd);
+	fill(cow, COW);
+	clean = map(PROT_READ, MAP_PRIVATE, fd);
+	for (size_t i = 0; i < N; i++)
+		sum += clean[i * PAGE];
+	m = map(rw, anon, -1);
+	fill(m, READONLY);
+	mprotect(m, N * PAGE, PROT_READ);
+	m = map(rw, anon, -1);
+	fill(m, NOACCESS);
+	mprotect(m, N * PAGE, PROT_NONE);
+	fill(map(rw, MAP_SHARED | MAP_ANONYMOUS, -1), SHARED_ANON);
+	m = map(rw, MAP_SHARED, sfd);
+	for (size_t i = 0; i < N; i++)
+		sum += m[i * PAGE];
+	m = map(rw, anon, -1);
+	fill(m, LOCKED);
+	if (mlock(m, N * PAGE))
+		munmap(m, N * PAGE);    /* not allowed here: that part is not tried */
 	raise(SIGSTOP);
-	return 0;
+	return sum == 255;
 }
 
-static int child(const char *mode)
-{
-	if (!strcmp(mode, "pages"))
-		return child_pages();
-	if (!strcmp(mode, "exit"))
-		return 3;
-	if (!strcmp(mode, "sleep"))
-		pause();
-	if (!strcmp(mode, "tstp"))
-		raise(SIGTSTP);
-	return 0;
-}
-
-static int start(struct procmem_child *c, const char *mode, unsigned int timeout_ms)
-{
-	char *argv[] = { "/proc/self/exe", "--child", (char *)mode, NULL };
-
-	return procmem_start(c, argv, timeout_ms);
-}
+/* ---- the tests ---- */
 
 /* Every child this process started has been reaped. */
 static void assert_no_child_left(void)
@@ -90,114 +151,103 @@ static void assert_no_child_left(void)
 	assert_int_equal(errno, ECHILD);
 }
 
-static bool all_zero(const unsigned char *p)
+static void start_stopped(struct child *c, const char *mode)
 {
-	return p[0] == 0 && !memcmp(p, p + 1, PAGE - 1);
+	char *argv[] = { "/proc/self/exe", "--child", (char *)mode, dir, NULL };
+	struct child_event ev = { .kind = CHILD_TIMEOUT };
+	char why[256];
+
+	assert_int_equal(child_start(c, argv, 0, why, sizeof(why)), 0);
+	while (ev.kind == CHILD_TIMEOUT)
+		assert_int_equal(child_next(c, 30, &ev), 0);
+	assert_int_equal(ev.kind, CHILD_STOPPED);
 }
 
-static void test_reads_known_pages(void **state)
+static void test_the_rule(void **state)
 {
-	struct procmem_child c;
-	struct procmem_stats st;
+	struct procmem_counts c = { 0 };
+	struct procmem *pm;
 	struct pageset ps;
-	unsigned char want[PAGE];
-	size_t at = SIZE_MAX;
+	struct child ch;
+	struct statfs fs;
+	uint64_t unreadable = 0, seen[NKINDS] = { 0 };
+	char why[256], path[128];
 
 	(void)state;
+	snprintf(path, sizeof(path), "%s", dir);
+	shared_file_is_tmpfs = !statfs(path, &fs) && fs.f_type == TMPFS_MAGIC;
 	pageset_init(&ps, "child");
-	assert_int_equal(start(&c, "pages", TIMEOUT_MS), 0);
-	assert_true(c.stopped);
-	assert_int_equal(procmem_read(&c, &ps, &st), 0);
-	procmem_end(&c);
+	start_stopped(&ch, "kinds");
+	assert_int_equal(procmem_open(&pm, ch.pid, why, sizeof(why)), 0);
+	assert_int_equal(pageset_add_process(&ps, pm, &c, &unreadable, why, sizeof(why)), 0);
+	procmem_close(pm);
+	child_kill(&ch);
+	child_end(&ch);
 	assert_no_child_left();
-	assert_int_equal(st.pages_read, ps.count);
-	assert_int_equal(st.unreadable, 0);
-	assert_true(st.not_resident >= UNTOUCHED);
-	assert_true(st.mappings >= 2);  /* ours, and the stack at least */
-
-	/* The known pages in order, then the zeroed ones; the untouched skipped. */
-	known_page(want, 0);
+	assert_int_equal(unreadable, 0);
+	assert_int_equal(c.pages, ps.count);
 	for (size_t i = 0; i < ps.count; i++) {
-		if (!memcmp(pageset_page(&ps, i), want, PAGE)) {
-			assert_int_equal(at, SIZE_MAX);
-			at = i;
-		}
+		const unsigned char *p = pageset_page(&ps, i);
+		uint64_t index;
+
+		/* ZEROED pages bear no mark: all zeros. */
+		seen[ZEROED] += p[0] == 0 && !memcmp(p, p + 1, PAGE - 1);
+		if (memcmp(p, MAGIC, sizeof(MAGIC)) || p[sizeof(MAGIC)] >= NKINDS)
+			continue;
+		memcpy(&index, p + sizeof(MAGIC) + 1, sizeof(index));
+		assert_true(index < N);
+		seen[p[sizeof(MAGIC)]]++;
 	}
-	assert_true(at != SIZE_MAX);
-	assert_true(at + KNOWN + ZEROED <= ps.count);
-	for (uint64_t i = 0; i < KNOWN; i++) {
-		known_page(want, i);
-		assert_memory_equal(pageset_page(&ps, at + i), want, PAGE);
+	for (int k = 0; k < NKINDS; k++) {
+		const bool want = given[k] || (k == SHARED_FILE && shared_file_is_tmpfs);
+
+		if (k == ZEROED ? seen[k] < N : seen[k] != (want ? N : 0))
+			fail_msg("kind %d: %llu pages of %d read", k, (unsigned long long)seen[k],
+				 want ? N : 0);
 	}
-	for (size_t i = 0; i < ZEROED; i++)
-		assert_true(all_zero(pageset_page(&ps, at + KNOWN + i)));
+	/* mlock() allowed: its pages are counted as never evicted. */
+	assert_true(c.unevictable == 0 || c.unevictable >= N);
 	pageset_free(&ps);
 }
 
-static void test_child_that_exits(void **state)
+static void test_no_such_process(void **state)
 {
-	struct procmem_child c;
-	struct procmem_stats st;
-	struct pageset ps;
+	struct procmem *pm = NULL;
+	char why[256];
+	pid_t pid = fork();
+	int status;
 
 	(void)state;
-	pageset_init(&ps, "none");
-	assert_int_equal(start(&c, "exit", TIMEOUT_MS), -ECHILD);
-	assert_true(WIFEXITED(c.status));
-	assert_int_equal(WEXITSTATUS(c.status), 3);
-	assert_int_equal(c.pid, 0);
-	assert_false(c.stopped);
-	assert_no_child_left();
-	/* Nothing to read, and no process id to read it by. */
-	assert_int_equal(procmem_read(&c, &ps, &st), -EINVAL);
-	assert_int_equal(ps.count, 0);
-}
-
-static void test_stopped_by_another_signal(void **state)
-{
-	struct procmem_child c;
-
-	(void)state;
-	/* SIGTSTP stops it, or, in an orphaned process group, is ignored and
-	 * it exits: not ready either way. */
-	assert_int_equal(start(&c, "tstp", TIMEOUT_MS), -ECHILD);
-	assert_int_equal(c.pid, 0);
-	assert_no_child_left();
-}
-
-static void test_never_stops(void **state)
-{
-	struct procmem_child c;
-
-	(void)state;
-	assert_int_equal(start(&c, "sleep", 200), -ETIMEDOUT);
-	assert_int_equal(c.pid, 0);
-	assert_no_child_left();
-}
-
-static void test_no_such_command(void **state)
-{
-	char *path[] = { "/nonexistent/zbud-test-command", NULL };
-	char *name[] = { "zbud-test-no-such-command", NULL };
-	char *dir[] = { "/", NULL };
-	struct procmem_child c;
-
-	(void)state;
-	assert_int_equal(procmem_start(&c, path, TIMEOUT_MS), -ENOENT);
-	assert_int_equal(c.pid, 0);
-	assert_int_equal(procmem_start(&c, name, TIMEOUT_MS), -ENOENT);
-	assert_int_equal(procmem_start(&c, dir, TIMEOUT_MS), -EACCES);
-	assert_no_child_left();
+	assert_true(pid >= 0);
+	if (!pid)
+		_exit(0);
+	/* A zombie: ended, not reaped. */
+	while (procmem_state(pid, NULL, 0) != 'Z')
+		usleep(1000);
+	assert_int_equal(procmem_open(&pm, pid, why, sizeof(why)), -ESRCH);
+	assert_non_null(strstr(why, "has exited (a zombie"));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(procmem_open(&pm, pid, why, sizeof(why)), -ESRCH);
+	assert_non_null(strstr(why, "no process"));
+	/* A kernel thread: kthreadd is 2 where the kernel has one. */
+	if (procmem_state(2, why, sizeof(why)) && !strcmp(why, "kthreadd")) {
+		assert_int_equal(procmem_open(&pm, 2, why, sizeof(why)), -ESRCH);
+		assert_non_null(strstr(why, "kernel thread"));
+	}
+	assert_null(pm);
 }
 
 static void test_pageset_file(void **state)
 {
-	char path[] = "/tmp/zbud-test-pageset-XXXXXX";
+	char path[128], fifo[128];
 	unsigned char bytes[2 * PAGE + 100];
 	struct pageset ps;
-	int fd = mkstemp(path);
+	int fd;
 
 	(void)state;
+	snprintf(path, sizeof(path), "%s/pageset", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	assert_true(fd >= 0);
 	for (size_t i = 0; i < sizeof(bytes); i++)
 		bytes[i] = (unsigned char)(i * 7 + 1);
@@ -215,27 +265,66 @@ static void test_pageset_file(void **state)
 	assert_int_equal(pageset_add_file(&ps, path, 4), 1);
 	assert_memory_equal(pageset_page(&ps, 3), bytes, PAGE);
 	assert_int_equal(pageset_add_file(&ps, path, 4), 0);
-	/* Errors leave the set as it was. */
+	/* Errors leave the set as it was; a FIFO with no writer is refused, not
+	 * waited on. */
 	assert_int_equal(pageset_add_file(&ps, "/nonexistent/zbud-test", 100), -ENOENT);
 	assert_int_equal(pageset_add_file(&ps, "/", 100), -EISDIR);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(pageset_add_file(&ps, fifo, 100), -EINVAL);
 	assert_int_equal(ps.count, 4);
-	unlink(path);
 	pageset_free(&ps);
 	assert_int_equal(ps.count, 0);
+}
+
+static void test_pfnset(void **state)
+{
+	struct pfnset *s = pfnset_new();
+	const uint64_t pfns[] = { 0, 1, 63, 64, (1ULL << 19) - 1, 1ULL << 19, 1ULL << 40,
+				  (1ULL << 55) - 1 };
+
+	(void)state;
+	assert_non_null(s);
+	for (size_t i = 0; i < sizeof(pfns) / sizeof(pfns[0]); i++)
+		assert_int_equal(pfnset_add(s, pfns[i]), 0);
+	for (size_t i = 0; i < sizeof(pfns) / sizeof(pfns[0]); i++)
+		assert_int_equal(pfnset_add(s, pfns[i]), 1);
+	assert_int_equal(pfnset_add(s, 2), 0);
+	/* A leaf for each 2 GiB of frames touched, however many pages. */
+	assert_true(pfnset_bytes(s) < 6 * 65536 + 4096);
+	pfnset_clear(s);
+	for (size_t i = 0; i < sizeof(pfns) / sizeof(pfns[0]); i++)
+		assert_int_equal(pfnset_add(s, pfns[i]), 0);
+	pfnset_free(s);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "zbud-test-procmem-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
 }
 
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reads_known_pages),
-		cmocka_unit_test(test_child_that_exits),
-		cmocka_unit_test(test_stopped_by_another_signal),
-		cmocka_unit_test(test_never_stops),
-		cmocka_unit_test(test_no_such_command),
+		cmocka_unit_test(test_the_rule),
+		cmocka_unit_test(test_no_such_process),
 		cmocka_unit_test(test_pageset_file),
+		cmocka_unit_test(test_pfnset),
 	};
 
-	if (argc == 3 && !strcmp(argv[1], "--child"))
-		return child(argv[2]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (argc == 4 && !strcmp(argv[1], "--child") && !strcmp(argv[2], "kinds")) {
+		snprintf(dir, sizeof(dir), "%s", argv[3]);
+		return child_kinds();
+	}
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -21,7 +21,8 @@
 #include "estimate.h"
 #include "estimate_prom.h"
 #include "text.h"
-#include "workload.h"
+#include "builtin.h"
+#include "child.h"
 #include "zpool.h"
 
 #define MAX_THREADS 256
@@ -30,7 +31,7 @@
 
 struct args {
 	struct est_config cfg;
-	struct target_select sel;
+	struct procmem_select sel;
 	const char *core, *raw, *plot, *save_sizes;
 	long pid;
 	char **cmd;                     /* after --, NULL-terminated */
@@ -40,6 +41,8 @@ struct args {
 
 static void usage(FILE *f)
 {
+	char codecs[160], zpools[160];
+
 	fprintf(f,
 		"usage: zbud estimate [--pid PID | --core FILE | --raw FILE] [OPTION...]\n"
 		"       zbud estimate [OPTION...] -- CMD [ARG...]\n"
@@ -61,12 +64,10 @@ static void usage(FILE *f)
 		"  --all              every page in memory, not only the anonymous private ones\n"
 		"                     zswap is given\n"
 		"  --mapping TEXT     processes: only mappings whose path contains TEXT\n"
-		"  --delay SECONDS    -- CMD: read it after this long at the latest (default:\n"
-		"                     none; it is read when it stops itself or exits)\n"
-		"  --compressor LIST  NAME[:LEVEL],... (default: lz4,lz4hc,zstd,lzo,deflate,\n"
-		"                     each at its default level: lz4hc 9, zstd 3, deflate 6)\n"
-		"  --zpool LIST       allocators (default: all built in, and ideal: the\n"
-		"                     compressed bytes in whole pages)\n"
+		"  --delay SECONDS    -- CMD: read it after this long at the latest\n"
+		"  --compressor LIST  NAME[:LEVEL],... (default: all of %s)\n"
+		"  --zpool LIST       allocators (default: all of %s;\n"
+		"                     ideal: the compressed bytes in whole pages)\n"
 		"  --threads N        compressing threads (default: the CPUs online)\n"
 		"  --sample FRACTION  measure a random sample of the pages, 0 < FRACTION <= 1,\n"
 		"  --sample-pages N   or of N pages; figures are scaled to the whole, with 95%%\n"
@@ -75,15 +76,9 @@ static void usage(FILE *f)
 		"  --json             all figures as JSON\n"
 		"  --prometheus       the figures in Prometheus's text exposition format\n"
 		"  --plot FILE.png    the size histogram and the ratios, drawn\n"
-		"  --save-sizes FILE  the first compressor's sizes, one a line (zbud inspect)\n"
-		"\n"
-		"Exit status: 0; 1 when the target cannot be read or run, or the output not\n"
-		"written; 2 for a bad option or value, or a file that is not a core.\n"
-		"\n"
-		"Examples:\n"
-		"  zbud estimate\n"
-		"  sudo zbud estimate --pid \"$(pidof -s postgres)\" --sample 0.1 --compressor lz4,zstd\n"
-		"  zbud estimate --delay 30 --json -- ./server --port 8080 >estimate.json\n");
+		"  --save-sizes FILE  the first compressor's sizes, one a line (zbud inspect)\n",
+		est_known(zswap_compressor_name, false, codecs, sizeof(codecs)),
+		est_known(zpool_driver_name, true, zpools, sizeof(zpools)));
 }
 
 /* ---- options ---- */
@@ -119,65 +114,17 @@ static int real(const char *opt, const char *arg, double max, double *v)
 	return 0;
 }
 
-/* "NAME" or "NAME:LEVEL", one compressor. */
-static int add_codec(struct est_config *cfg, char *spec)
-{
-	char *colon = strchr(spec, ':'), *end = NULL;
-	struct est_codec *k = &cfg->codec[cfg->ncodecs];
-	long level = 0;
-
-	if (colon)
-		*colon = '\0', level = strtol(colon + 1, &end, 10);
-	k->comp = zswap_compressor_find(spec);
-	if (!k->comp)
-		return bad("unknown compressor '%s' (known: lz4, lz4hc, zstd, lzo, deflate)", spec);
-	if (cfg->ncodecs == EST_MAX_CODECS)
-		return bad("too many compressors at '%s'", spec);
-	if (colon && !k->comp->max_level)
-		return bad("%s has no levels", spec);
-	if (colon && (end == colon + 1 || *end || level < k->comp->min_level ||
-		      level > k->comp->max_level)) {
-		fprintf(stderr, "zbud estimate: bad level '%s' for %s (%d to %d)\n", colon + 1,
-			spec, k->comp->min_level, k->comp->max_level);
-		return 2;
-	}
-	k->level = colon ? (int)level : k->comp->default_level;
-	if (colon)
-		snprintf(k->label, sizeof(k->label), "%s:%d", spec, k->level);
-	else
-		snprintf(k->label, sizeof(k->label), "%s", spec);
-	cfg->ncodecs++;
-	return 0;
-}
-
-static int add_zpool(struct est_config *cfg, const char *name)
-{
-	if (strcmp(name, EST_IDEAL) && !zpool_has_pool(name)) {
-		fprintf(stderr, "zbud estimate: unknown zpool '%s' (known:", name);
-		for (unsigned int i = 0; zpool_driver_name(i); i++)
-			fprintf(stderr, " %s", zpool_driver_name(i));
-		fprintf(stderr, " %s)\n", EST_IDEAL);
-		return 2;
-	}
-	if (cfg->nzpools == EST_MAX_ZPOOLS)
-		return bad("too many zpools at '%s'", name);
-	cfg->zpool[cfg->nzpools++] = name;
-	return 0;
-}
-
 static int list(char *arg, struct est_config *cfg, bool codecs)
 {
-	int rc = 0;
+	char why[256];
+	const int n = codecs ? est_codecs_parse(arg, cfg->codec, EST_MAX_CODECS, why, sizeof(why))
+			     : est_zpools_parse(arg, cfg->zpool, EST_MAX_ZPOOLS, true, why,
+						sizeof(why));
 
-	if (codecs)
-		cfg->ncodecs = 0;
-	else
-		cfg->nzpools = 0;
-	for (char *tok = strtok(arg, ","); tok && !rc; tok = strtok(NULL, ","))
-		rc = codecs ? add_codec(cfg, tok) : add_zpool(cfg, tok);
-	if (!rc && !(codecs ? cfg->ncodecs : cfg->nzpools))
-		rc = bad("%s names none", codecs ? "--compressor" : "--zpool");
-	return rc;
+	if (n < 0)
+		return bad("%s", why);
+	*(codecs ? &cfg->ncodecs : &cfg->nzpools) = n;
+	return 0;
 }
 
 static void defaults(struct args *a)
@@ -185,16 +132,8 @@ static void defaults(struct args *a)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(a, 0, sizeof(*a));
-	for (unsigned int i = 0; zswap_compressor_at(i) && i < EST_MAX_CODECS; i++) {
-		struct est_codec *k = &a->cfg.codec[a->cfg.ncodecs++];
-
-		k->comp = zswap_compressor_at(i);
-		k->level = k->comp->default_level;
-		snprintf(k->label, sizeof(k->label), "%s", k->comp->name);
-	}
-	for (unsigned int i = 0; zpool_driver_name(i) && i + 1 < EST_MAX_ZPOOLS; i++)
-		a->cfg.zpool[a->cfg.nzpools++] = zpool_driver_name(i);
-	a->cfg.zpool[a->cfg.nzpools++] = EST_IDEAL;
+	a->cfg.ncodecs = est_codecs_default(a->cfg.codec, EST_MAX_CODECS);
+	a->cfg.nzpools = est_zpools_default(a->cfg.zpool, EST_MAX_ZPOOLS, true);
 	a->cfg.threads = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : (unsigned int)cpus;
 	a->cfg.seed = 1;
 }
@@ -287,8 +226,6 @@ static int parse(int argc, char **argv, struct args *a)
 		return bad("%s", "--delay is for a command started with -- CMD");
 	if (a->sel.mapping && (a->core || a->raw))
 		return bad("%s", "--mapping is for processes, not files");
-	if (a->plot && !cli_png_name(a->plot))
-		return bad("--plot writes a PNG, not what '%s' names: name it FILE.png", a->plot);
 #ifndef ZBUD_PLPLOT
 	if (a->plot)
 		return bad("%s", "--plot needs PLplot, and this zbud was built without it "
@@ -312,15 +249,18 @@ static void progress(void *arg, const char *what, uint64_t done, uint64_t total)
 	fflush(stderr);
 }
 
-static const char *event_name(enum workload_event at)
+/*
+ * Start the command and hold it where it is read: its own SIGSTOP, its
+ * exit, or the delay, the first of them.  0 with *@at saying which, or
+ * the exit status with nothing left running.
+ */
+static int start(struct child *c, char *const *argv, bool builtin, double delay,
+		 const char **at)
 {
-	return at == WORKLOAD_SIGSTOP ? "SIGSTOP" : at == WORKLOAD_EXIT ? "exit" : "delay";
-}
-
-/* Start the command and hold it where it is read; 0 or the exit status. */
-static int start(struct workload *w, char **argv, bool builtin, unsigned int delay_ms)
-{
-	int err = workload_start(w, argv), st;
+	const double forever = 3600;
+	struct child_event ev = { .kind = CHILD_TIMEOUT };
+	char why[256], how[96];
+	int err = child_start(c, argv, CHILD_TRACE, why, sizeof(why));
 
 	if (err == -ENOENT && builtin) {
 		fprintf(stderr, "zbud estimate: the built-in workload needs python3, which is not "
@@ -328,23 +268,42 @@ static int start(struct workload *w, char **argv, bool builtin, unsigned int del
 		return 1;
 	}
 	if (err) {
-		fprintf(stderr, "zbud estimate: cannot run '%s': %s\n", argv[0], strerror(-err));
+		fprintf(stderr, "zbud estimate: %s\n", why);
 		return 1;
 	}
-	err = workload_wait(w, delay_ms);
-	st = w->status;
-	if (err == -ECHILD && WIFSIGNALED(st))
-		fprintf(stderr, "zbud estimate: '%s' was killed by signal %d (%s) before it could "
-			"be read\n", argv[0], WTERMSIG(st), strsignal(WTERMSIG(st)));
-	else if (err == -ECHILD)
-		fprintf(stderr, "zbud estimate: '%s' exited with status %d before it could be read%s\n",
-			argv[0], WEXITSTATUS(st), w->traced ? "" : " (the kernel refused to trace "
-			"it: it can be read only when it stops itself, or after --delay)");
-	else if (err)
+	while (!(err = child_next(c, delay > 0 && !c->interrupted ? delay : forever, &ev))) {
+		if (ev.kind == CHILD_STOPPED || ev.kind == CHILD_EXITING || ev.kind == CHILD_DONE)
+			break;
+		if (ev.kind == CHILD_TIMEOUT && delay > 0 && !c->interrupted)
+			child_interrupt(c);
+	}
+	*at = ev.kind == CHILD_EXITING ? "exit" : ev.by_zbud ? "delay" : "SIGSTOP";
+	if (!err && ev.kind != CHILD_DONE)
+		return 0;
+	if (!err) {
+		child_describe_end(ev.status, how, sizeof(how));
+		fprintf(stderr, "zbud estimate: '%s' %s before it could be read%s\n", argv[0], how,
+			c->traced || WIFSIGNALED(ev.status) ? "" : " (the kernel refused to trace it: "
+			"it can be read only when it stops itself, or after --delay)");
+	} else {
 		fprintf(stderr, "zbud estimate: cannot follow '%s': %s\n", argv[0], strerror(-err));
-	if (err)
-		workload_kill(w);
-	return err ? 1 : 0;
+	}
+	child_kill(c);
+	child_end(c);
+	return 1;
+}
+
+/* Let the command run on to its end, as it would have without zbud. */
+static void finish(struct child *c, bool failed)
+{
+	struct child_event ev = { .kind = CHILD_TIMEOUT };
+
+	if (failed)
+		child_kill(c);
+	child_release(c);
+	while (!c->done && !child_next(c, 3600, &ev))
+		child_release(c);
+	child_end(c);
 }
 
 static int open_target(const struct args *a, pid_t pid, struct target **t)
@@ -352,6 +311,7 @@ static int open_target(const struct args *a, pid_t pid, struct target **t)
 	char why[256];
 	int err;
 
+	*t = NULL;
 	if (a->core)
 		err = target_open_core(t, a->core, &a->sel, why, sizeof(why));
 	else if (a->raw)
@@ -360,35 +320,14 @@ static int open_target(const struct args *a, pid_t pid, struct target **t)
 		err = target_open_process(t, pid, &a->sel, why, sizeof(why));
 	if (!err && !target_counts(*t)->pages) {
 		snprintf(why, sizeof(why), "no pages to measure: none %s", a->raw ? "in the file" :
-			 a->sel.all ? "in memory" : "anonymous, private and in memory");
+			 a->sel.all ? "in memory" : "that zswap would be given (see --all)");
 		target_close(*t);
+		*t = NULL;
 		err = -ENODATA;
 	}
 	if (err)
 		fprintf(stderr, "zbud estimate: %s\n", why);
 	return !err ? 0 : err == -EINVAL ? 2 : 1;
-}
-
-/* From /proc/PID/stat, "PID (NAME) STATE ...": the name, and whether it is
- * stopped (T, or t by a tracer); false when it cannot be read. */
-static bool proc_stat(long pid, char *name, size_t len, bool *stopped)
-{
-	char path[64], line[512], *open, *close;
-	FILE *f;
-	bool got;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	f = fopen(path, "re");
-	got = f && fgets(line, sizeof(line), f);
-	if (f)
-		fclose(f);
-	open = got ? strchr(line, '(') : NULL;
-	close = got ? strrchr(line, ')') : NULL;
-	if (!open || !close || close < open)
-		return false;
-	snprintf(name, len, "%.*s", (int)(close - open - 1), open + 1);
-	*stopped = close[1] == ' ' && (close[2] == 'T' || close[2] == 't');
-	return true;
 }
 
 static int output(const struct args *a, const struct est_report *rep)
@@ -420,25 +359,30 @@ static int output(const struct args *a, const struct est_report *rep)
 
 int cmd_estimate(int argc, char **argv)
 {
-	char *builtin[] = { "python3", "-c", (char *)workload_python_heap, NULL };
 	struct args a;
-	struct workload w = { 0 };
+	struct child c = { 0 };
 	struct est_result res = { 0 };
 	struct target *t = NULL;
 	struct est_report rep = { .cfg = &a.cfg, .res = &res };
 	char why[256], name[64];
+	const char *at = NULL;
 	bool stopped = false;
 	int rc = parse(argc, argv, &a), err;
 	const bool started = rc < 0 && !a.pid && !a.core && !a.raw;
+	char *const *argv_run = a.cmd ? a.cmd : builtin_argv();
 
 	if (rc >= 0)
 		return rc;
-	if (started && (rc = start(&w, a.cmd ? a.cmd : builtin, !a.cmd,
-				   (unsigned int)ceil(a.delay * 1000))))
+	if (started && (rc = start(&c, argv_run, !a.cmd, a.delay, &at)))
 		return rc;
-	if (a.pid && !proc_stat(a.pid, name, sizeof(name), &stopped))
-		snprintf(name, sizeof(name), "?");
-	rc = open_target(&a, started ? w.pid : (pid_t)a.pid, &t);
+	if (a.pid) {
+		const char state = procmem_state((pid_t)a.pid, name, sizeof(name));
+
+		stopped = state == 'T' || state == 't';
+		if (!state)
+			snprintf(name, sizeof(name), "?");
+	}
+	rc = open_target(&a, started ? c.held_pid : (pid_t)a.pid, &t);
 	a.cfg.keep_sizes = a.save_sizes != NULL;
 	if (isatty(STDERR_FILENO))
 		a.cfg.progress = progress;
@@ -447,17 +391,15 @@ int cmd_estimate(int argc, char **argv)
 		fprintf(stderr, "%szbud estimate: %s\n", a.cfg.progress ? "\r\033[K" : "", why);
 		rc = 1;
 	}
-	if (started && rc)
-		workload_kill(&w);
-	workload_resume(&w);
+	if (started)
+		child_release(&c);
 	if (!rc) {
 		rep.counts = target_counts(t);
 		rep.kind = a.core ? "core" : a.raw ? "raw" : a.pid ? "process" : a.cmd ? "command"
 									      : "built-in";
-		rep.name = a.core ? a.core : a.raw ? a.raw : started ? (a.cmd ? a.cmd : builtin)[0]
-								     : name;
-		rep.pid = started ? (long)w.pid : a.pid;
-		rep.at = started ? event_name(w.at) : !a.pid ? NULL : stopped ? "stopped" : "running";
+		rep.name = a.core ? a.core : a.raw ? a.raw : started ? argv_run[0] : name;
+		rep.pid = started ? (long)c.pid : a.pid;
+		rep.at = started ? at : !a.pid ? NULL : stopped ? "stopped" : "running";
 		rep.all = a.sel.all;
 		rep.mapping = a.sel.mapping;
 		rc = output(&a, &rep);
@@ -465,6 +407,6 @@ int cmd_estimate(int argc, char **argv)
 	target_close(t);
 	estimate_free(&res);
 	if (started)
-		workload_finish(&w);
+		finish(&c, rc != 0);
 	return rc;
 }

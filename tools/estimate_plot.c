@@ -123,7 +123,7 @@ static void histogram(const struct est_report *rep)
 			top = fmax(top, share(rep->res->codec[c].hist, b));
 	top *= 1.15;
 	plvpor(LEFT, RIGHT, 0.57, 0.93);
-	plwind(0, TARGET_PAGE, 0, top);
+	plwind(0, ZSWAP_PAGE_SIZE, 0, top);
 	for (int k = 1; k < EST_NBUCKETS; k++)
 		vline(k * EST_BUCKET, top, GRID, 1);
 	vline(1984, top, MARK, 2);

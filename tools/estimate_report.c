@@ -12,7 +12,7 @@
 
 #include "estimate.h"
 
-#define PAGE TARGET_PAGE
+#define PAGE ZSWAP_PAGE_SIZE
 #define MIB 1048576.0
 #define JSON_VERSION 1
 
@@ -87,6 +87,8 @@ static void print_target(FILE *f, const struct est_report *rep)
 	fprintf(f, "skipped: %llu not in memory, %llu swapped out, %.0f unreadable",
 		(unsigned long long)n->not_resident, (unsigned long long)n->swapped,
 		rep->res->unreadable.value);
+	if (n->unevictable)
+		fprintf(f, ", %llu unevictable (mlock, hugetlbfs)", (unsigned long long)n->unevictable);
 	if (n->not_in_file)
 		fprintf(f, ", %llu not in the file", (unsigned long long)n->not_in_file);
 	fputc('\n', f);

@@ -44,7 +44,7 @@
 #include "estimate.h"
 #include "zpool.h"
 
-#define PAGE TARGET_PAGE
+#define PAGE ZSWAP_PAGE_SIZE
 #define CHUNK 32                        /* slots read at once: 128 KiB, in L2 */
 /* Decompression is timed on one chunk in this many: its mean over a
  * thousand pages is as good, and timing every page would cost lz4-only

@@ -29,18 +29,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "zswap.h"
+#include "codec.h"
 #include "target.h"
-
-#define EST_MAX_CODECS 8
-#define EST_MAX_ZPOOLS 8
-#define EST_IDEAL "ideal"               /* not a driver: ceil(bytes / 4096) */
+#include "zswap.h"
 
 /* Compressed sizes by 64-byte bucket, zbud's chunk: bucket b (1..64) holds
  * sizes 64(b-1)+1 to 64b; two more for same-filled pages and pages that did
  * not compress into 4096 bytes. */
 #define EST_BUCKET 64
-#define EST_NBUCKETS (TARGET_PAGE / EST_BUCKET)
+#define EST_NBUCKETS (ZSWAP_PAGE_SIZE / EST_BUCKET)
 #define EST_HIST_SAME 0
 #define EST_HIST_OVER (EST_NBUCKETS + 1)
 #define EST_HIST (EST_NBUCKETS + 2)
@@ -53,12 +50,6 @@
  */
 #define EST_REPLICATES 20
 #define EST_T95 2.093
-
-struct est_codec {
-	const struct zswap_compressor *comp;
-	int level;                      /* 0 for those without levels */
-	char label[24];                 /* "zstd:3" */
-};
 
 /* The fewest pages --sample FRACTION draws: on real heaps, compressed sizes
  * vary so from page to page that fewer than ~2,000 pages (8 MiB) do not give

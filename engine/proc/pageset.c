@@ -2,12 +2,20 @@
  * pageset.c - growable arrays of 4 KiB pages, and pages from files
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pageset.h"
+
+struct reading {
+	struct pageset *ps;
+	struct procmem *pm;
+	uint64_t *unreadable;
+};
 
 /* Files are read this many pages at a time: few calls, little waste. */
 #define READ_PAGES 256
@@ -96,11 +104,22 @@ static long read_full(int fd, unsigned char *buf, size_t len)
 long pageset_add_file(struct pageset *ps, const char *path, size_t max_pages)
 {
 	const size_t before = ps->count;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO with no writer would block open() forever. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
 	long err = 0;
 
-	if (fd < 0)
-		return -errno;
+	if (fd < 0 || fstat(fd, &st)) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	}
+	fcntl(fd, F_SETFL, 0);
 	while (ps->count < max_pages) {
 		size_t left = max_pages - ps->count, want = left < READ_PAGES ? left : READ_PAGES;
 		size_t start = ps->count;
@@ -138,4 +157,43 @@ int pageset_default_files(glob_t *g)
 		if (!glob(default_globs[i], flags, NULL, g))
 			flags = GLOB_APPEND;
 	return flags ? 0 : -ENOENT;
+}
+
+/* Copy a run of pages to the end of the set, closing the gaps left by
+ * those that cannot be read. */
+static int read_run(void *arg, const uint64_t *addr, size_t n)
+{
+	struct reading *r = arg;
+	bool ok[PROCMEM_READ_MAX];
+
+	for (size_t first = 0; first < n; first += PROCMEM_READ_MAX) {
+		const size_t k = n - first < PROCMEM_READ_MAX ? n - first : PROCMEM_READ_MAX;
+		const size_t at = r->ps->count;
+		unsigned char *to = pageset_grow(r->ps, k);
+		size_t kept = 0;
+		int err;
+
+		if (!to)
+			return -ENOMEM;
+		err = procmem_read(r->pm, addr + first, k, to, ok);
+		for (size_t i = 0; !err && i < k; i++) {
+			if (ok[i] && i != kept)
+				memcpy(to + kept * PAGESET_PAGE, to + i * PAGESET_PAGE, PAGESET_PAGE);
+			kept += ok[i];
+			*r->unreadable += !ok[i];
+		}
+		pageset_truncate(r->ps, at + kept);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int pageset_add_process(struct pageset *ps, struct procmem *pm, struct procmem_counts *c,
+			uint64_t *unreadable, char *why, size_t len)
+{
+	const struct procmem_select sel = { 0 };
+	struct reading r = { ps, pm, unreadable };
+
+	return procmem_walk(pm, &sel, NULL, c, read_run, &r, why, len);
 }

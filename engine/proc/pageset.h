@@ -11,8 +11,12 @@
 
 #include <glob.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#define PAGESET_PAGE 4096
+#include "procmem.h"
+#include "zswap.h"
+
+#define PAGESET_PAGE ZSWAP_PAGE_SIZE
 
 struct pageset {
 	char name[32];
@@ -46,8 +50,9 @@ void pageset_truncate(struct pageset *ps, size_t count);
  * pageset_add_file - the bytes of @path as pages, the last zero-padded,
  * until the set holds @max_pages
  *
- * Returns the pages added, or a negative errno value from open() or read()
- * (-EISDIR for a directory), the set as it was.
+ * Returns the pages added, or a negative errno value from open() or read(),
+ * -EISDIR for a directory, -EINVAL for what is not a regular file (a FIFO
+ * is never waited on), the set as it was.
  */
 long pageset_add_file(struct pageset *ps, const char *path, size_t max_pages);
 
@@ -59,5 +64,16 @@ long pageset_add_file(struct pageset *ps, const char *path, size_t max_pages);
  * none is.
  */
 int pageset_default_files(glob_t *g);
+
+/*
+ * pageset_add_process - the pages of @pm that zswap would be given
+ * (procmem.h), read, appended in address order and counted in @c
+ *
+ * Returns 0, or a negative errno with @why (procmem_walk()'s, -ENOMEM);
+ * pages read before a failure stay in the set.  Pages that could not be
+ * read are counted in *@unreadable and left out.
+ */
+int pageset_add_process(struct pageset *ps, struct procmem *pm, struct procmem_counts *c,
+			uint64_t *unreadable, char *why, size_t len);
 
 #endif /* ZBUD_PAGESET_H */

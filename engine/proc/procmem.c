@@ -1,322 +1,459 @@
 /*
- * procmem.c - start a program, wait for it to stop itself, copy its heap
+ * procmem.c - a process's pages, found through /proc and copied out of it
  *
  * Linux's view of a process, all under /proc/PID:
  *
- *   smaps    start-end perms offset dev inode [path], one mapping a line,
- *            then "Field: value" lines about it: Rss, the bytes in memory
- *   pagemap  a 64-bit word per page of the address space, at offset
- *            (address / page size) * 8; bit 63: the page is in memory
- *   mem      the memory itself, read with pread() at the address
+ *   smaps      "start-end perms offset maj:min inode [path]", one mapping a
+ *              line, then "Field: value kB" lines about it (Rss: in memory,
+ *              Anonymous, Swap) and VmFlags: two letters a flag
+ *   pagemap    a 64-bit word per page of the address space, at offset
+ *              (address / page size) * 8: bit 63 present, 62 swapped, 61 a
+ *              file page or shared memory, 56 mapped here only, 0-54 the
+ *              frame number (0 without CAP_SYS_ADMIN)
+ *   mountinfo  which devices are tmpfs: their files are shared memory
+ *   mem        the memory, read with pread() at the address
  *
  * and process_vm_readv(), which copies many ranges in one call and is the
- * fast way; /proc/PID/mem is the fallback where it is refused (seccomp,
- * older kernels) or stops short.
+ * fast way; /proc/PID/mem, which also reads what the process cannot
+ * (PROT_NONE pages), is the fallback where that call fails or stops short.
  */
-#define _GNU_SOURCE                     /* pipe2(), process_vm_readv() */
+#define _GNU_SOURCE                     /* process_vm_readv() */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#define ZSWAP_STATIC_LINKING_ONLY
 #include "procmem.h"
+#include "zswap.h"
 
+#define PAGE ZSWAP_PAGE_SIZE
 #define PM_PRESENT (1ULL << 63)
-/* System pages per pagemap read and per process_vm_readv(): 4 MiB with 4
- * KiB pages, and never more ranges than the call's limit (UIO_MAXIOV). */
+#define PM_SWAP (1ULL << 62)
+#define PM_FILE (1ULL << 61)
+#define PM_EXCLUSIVE (1ULL << 56)
+#define PM_PFN(e) ((e) & ((1ULL << 55) - 1))
+/* pagemap words read at a time: 4 MiB of address space with 4 KiB pages. */
 #define BATCH 1024
-/* Polling for the stop: first soon, then no more often than this. */
-#define FIRST_NAP_NS 1000000L
-#define MAX_NAP_NS 50000000L
+#define MAX_TMPFS 64                    /* tmpfs mounts remembered */
+#define PF_KTHREAD 0x00200000           /* /proc/PID/stat flags: a kernel thread */
 
-struct reader {
+struct procmem {
 	pid_t pid;
-	int pagemap, mem;               /* mem: -1 until needed, -2 if refused */
-	bool no_vm_readv;
-	size_t page;                    /* the system's */
-	size_t per;                     /* 4 KiB pages in one of its pages */
-	struct pageset *ps;
-	struct procmem_stats *st;
-	uint64_t entry[BATCH], addr[BATCH];
-	struct iovec remote[BATCH];
+	int mem, pagemap;
+	atomic_bool no_vm_readv;        /* refused once: /proc/PID/mem only */
+	size_t syspage, per;            /* the system's page, in 4 KiB pages */
+	unsigned int tmpfs[MAX_TMPFS];  /* major << 20 | minor */
+	size_t ntmpfs;
 };
 
-static void reap(pid_t pid, int *status)
+struct mapping {
+	unsigned long long start, end, rss_kb, swap_kb, anon_kb;
+	unsigned int dev;               /* major << 20 | minor */
+	unsigned long inode;
+	char perms[8];
+	char flags[160];                /* VmFlags, " rd wr ... " */
+	bool has_anon;                  /* smaps had Anonymous: (Linux 2.6.26+) */
+	char *path;                     /* "" for none */
+};
+
+/* What a mapping gives the walk. */
+enum take { TAKE_NONE, TAKE_ANON, TAKE_SHMEM, TAKE_ALL };
+
+struct walk {
+	struct procmem *pm;
+	const struct procmem_select *sel;
+	struct pfnset *seen;
+	struct procmem_counts *c;
+	procmem_fn fn;
+	void *arg;
+	uint64_t entry[BATCH];
+	uint64_t out[BATCH * 16];       /* 4 KiB pages of up to 64 KiB system pages */
+};
+
+/* ---- the process ---- */
+
+static bool read_stat(pid_t pid, char *state, unsigned long *flags, char *name, size_t len)
 {
-	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-		;
+	char path[64], line[1024], *open, *close;
+	FILE *f;
+	bool got;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	got = f && fgets(line, sizeof(line), f);
+	if (f)
+		fclose(f);
+	open = got ? strchr(line, '(') : NULL;
+	close = got ? strrchr(line, ')') : NULL;
+	if (!open || !close || close < open ||
+	    sscanf(close + 1, " %c %*d %*d %*d %*d %*d %lu", state, flags) != 2)
+		return false;
+	if (name)
+		snprintf(name, len, "%.*s", (int)(close - open - 1), open + 1);
+	return true;
 }
 
-void procmem_end(struct procmem_child *c)
+char procmem_state(pid_t pid, char *name, size_t len)
 {
-	if (c->pid > 0) {
-		kill(c->pid, SIGKILL);
-		reap(c->pid, NULL);
-	}
-	c->pid = 0;
-	c->stopped = false;
+	unsigned long flags;
+	char state;
+
+	return pid > 0 && read_stat(pid, &state, &flags, name, len) ? state : 0;
 }
 
-static double now_ms(void)
+/* The devices of tmpfs mounts: "ID PARENT MAJ:MIN ROOT POINT OPTS ... - TYPE ...". */
+static void read_tmpfs(struct procmem *pm)
 {
-	struct timespec ts;
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	FILE *f;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pm->pid);
+	f = fopen(path, "re");
+	while (f && pm->ntmpfs < MAX_TMPFS && getline(&line, &cap, f) > 0) {
+		const char *sep = strstr(line, " - ");
+		unsigned int major, minor;
+
+		if (sep && !strncmp(sep + 3, "tmpfs ", 6) &&
+		    sscanf(line, "%*u %*u %u:%u", &major, &minor) == 2)
+			pm->tmpfs[pm->ntmpfs++] = major << 20 | minor;
+	}
+	free(line);
+	if (f)
+		fclose(f);
 }
 
-static int wait_stop(struct procmem_child *c, unsigned int timeout_ms)
+static int refuse(int err, pid_t pid, char *why, size_t len)
 {
-	const double deadline = now_ms() + timeout_ms;
-	long nap = FIRST_NAP_NS;
-
-	for (;;) {
-		int status;
-		pid_t got = waitpid(c->pid, &status, WUNTRACED | WNOHANG);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			/* Reaped behind our back (SIGCHLD ignored): its number may
-			 * be another process's by now, never to be signalled. */
-			c->pid = 0;
-			return -errno;
-		}
-		if (got == c->pid && WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP) {
-			c->stopped = true;
-			return 0;
-		}
-		if (got == c->pid) {
-			c->status = status;
-			if (WIFSTOPPED(status))
-				procmem_end(c);
-			c->pid = 0;
-			return -ECHILD;
-		}
-		if (now_ms() >= deadline) {
-			procmem_end(c);
-			return -ETIMEDOUT;
-		}
-		nanosleep(&(struct timespec){ 0, nap }, NULL);
-		nap = nap * 2 < MAX_NAP_NS ? nap * 2 : MAX_NAP_NS;
-	}
+	if (err == -EACCES || err == -EPERM)
+		snprintf(why, len, "the kernel's ptrace access rules do not let zbud read process "
+			 "%d (%s; see ptrace(2), \"Ptrace access mode checking\")", (int)pid,
+			 strerror(-err));
+	else if (err == -ESRCH || err == -ENOENT)
+		snprintf(why, len, "no process %d", (int)pid);
+	else
+		snprintf(why, len, "cannot read process %d: %s", (int)pid, strerror(-err));
+	return err == -ENOENT ? -ESRCH : err;
 }
 
-int procmem_start(struct procmem_child *c, char *const argv[], unsigned int timeout_ms)
+int procmem_open(struct procmem **out, pid_t pid, char *why, size_t len)
 {
-	int fd[2], err = 0;
-	ssize_t got;
+	const long syspage = sysconf(_SC_PAGESIZE);
+	struct procmem *pm;
+	unsigned long flags = 0;
+	char path[64], state = 0;
 
-	memset(c, 0, sizeof(*c));
-	/* The exec's errno comes back through the pipe; a successful exec
-	 * closes it (O_CLOEXEC) and the read sees the end. */
-	if (pipe2(fd, O_CLOEXEC))
-		return -errno;
-	c->pid = fork();
-	if (c->pid < 0) {
-		err = -errno;
-		close(fd[0]);
-		close(fd[1]);
-		c->pid = 0;
-		return err;
+	*out = NULL;
+	if (pid <= 0 || !read_stat(pid, &state, &flags, NULL, 0))
+		return refuse(-ESRCH, pid, why, len);
+	if (state == 'Z' || state == 'X') {
+		snprintf(why, len, "process %d has exited (a zombie, not yet reaped by its parent): "
+			 "its memory is gone", (int)pid);
+		return -ESRCH;
 	}
-	if (c->pid == 0) {
-		close(fd[0]);
-		execvp(argv[0], argv);
-		err = errno;
-		if (write(fd[1], &err, sizeof(err)) != sizeof(err))
-			_exit(126);
-		_exit(127);
+	if (flags & PF_KTHREAD) {
+		snprintf(why, len, "process %d is a kernel thread: it has no memory of its own",
+			 (int)pid);
+		return -ESRCH;
 	}
-	close(fd[1]);
-	do
-		got = read(fd[0], &err, sizeof(err));
-	while (got < 0 && errno == EINTR);
-	close(fd[0]);
-	if (got == sizeof(err)) {
-		reap(c->pid, NULL);
-		c->pid = 0;
-		return -err;
-	}
-	return wait_stop(c, timeout_ms);
-}
+	pm = calloc(1, sizeof(*pm));
+	if (!pm)
+		return refuse(-ENOMEM, pid, why, len);
+	pm->pid = pid;
+	pm->syspage = syspage >= PAGE && syspage % PAGE == 0 && syspage / PAGE <= 16
+			      ? (size_t)syspage : PAGE;
+	pm->per = pm->syspage / PAGE;
+	pm->pagemap = -1;
+	/* mem first: it asks for the access process_vm_readv() needs. */
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	pm->mem = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	if (pm->mem >= 0)
+		pm->pagemap = open(path, O_RDONLY | O_CLOEXEC);
+	if (pm->pagemap < 0) {
+		const int err = -errno;
 
-/* One page from /proc/PID/mem into @to: 0 or -1. */
-static int mem_read(struct reader *r, uint64_t addr, unsigned char *to)
-{
-	if (r->mem == -1) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/%d/mem", (int)r->pid);
-		r->mem = open(path, O_RDONLY | O_CLOEXEC);
-		if (r->mem < 0)
-			r->mem = -2;
+		procmem_close(pm);
+		return refuse(err, pid, why, len);
 	}
-	return r->mem >= 0 && pread(r->mem, to, r->page, (off_t)addr) == (ssize_t)r->page ? 0 : -1;
-}
-
-/* The first pages of r->addr[0..n) copied to @to by process_vm_readv():
- * how many, all the ranges in one call. */
-static size_t vm_read(struct reader *r, size_t n, unsigned char *to)
-{
-	struct iovec local = { to, n * r->page };
-	size_t runs = 0;
-	ssize_t got;
-
-	if (r->no_vm_readv)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (runs && r->addr[i] == (uint64_t)(uintptr_t)r->remote[runs - 1].iov_base +
-		    r->remote[runs - 1].iov_len) {
-			r->remote[runs - 1].iov_len += r->page;
-		} else {
-			r->remote[runs].iov_base = (void *)(uintptr_t)r->addr[i];
-			r->remote[runs++].iov_len = r->page;
-		}
-	}
-	got = process_vm_readv(r->pid, &local, 1, r->remote, runs, 0);
-	if (got < 0 && (errno == ENOSYS || errno == EPERM))
-		r->no_vm_readv = true;
-	return got > 0 ? (size_t)got / r->page : 0;
-}
-
-/* Copy the present pages among @n from @base, whose pagemap words are in
- * r->entry, to the end of the set. */
-static int read_present(struct reader *r, uint64_t base, size_t n)
-{
-	size_t k = 0, done, kept;
-	size_t first = r->ps->count;
-	unsigned char *to;
-
-	for (size_t i = 0; i < n; i++) {
-		if (r->entry[i] & PM_PRESENT)
-			r->addr[k++] = base + i * r->page;
-		else
-			r->st->not_resident += r->per;
-	}
-	if (!k)
-		return 0;
-	to = pageset_grow(r->ps, k * r->per);
-	if (!to)
-		return -ENOMEM;
-	done = vm_read(r, k, to);
-	/* The rest one by one, closing the gaps left by those that fail. */
-	kept = done;
-	for (size_t i = done; i < k; i++) {
-		if (mem_read(r, r->addr[i], to + kept * r->page))
-			r->st->unreadable += r->per;
-		else
-			kept++;
-	}
-	pageset_truncate(r->ps, first + kept * r->per);
-	r->st->pages_read += kept * r->per;
+	read_tmpfs(pm);
+	*out = pm;
 	return 0;
 }
 
-static int read_mapping(struct reader *r, uint64_t start, uint64_t end)
+void procmem_close(struct procmem *pm)
 {
-	for (uint64_t addr = start; addr < end;) {
-		size_t n = (end - addr) / r->page < BATCH ? (end - addr) / r->page : BATCH;
-		ssize_t want = (ssize_t)(n * sizeof(r->entry[0]));
+	if (!pm)
+		return;
+	if (pm->mem >= 0)
+		close(pm->mem);
+	if (pm->pagemap >= 0)
+		close(pm->pagemap);
+	free(pm);
+}
+
+pid_t procmem_pid(const struct procmem *pm)
+{
+	return pm->pid;
+}
+
+/* ---- the rule ---- */
+
+static bool has_flag(const struct mapping *m, const char *flag)
+{
+	char want[8];
+
+	snprintf(want, sizeof(want), " %s ", flag);
+	return strstr(m->flags, want) != NULL;
+}
+
+/* Shared memory, which the kernel swaps: the names its own mount gives
+ * (MAP_SHARED|MAP_ANONYMOUS, System V, memfd), or a file on tmpfs. */
+static bool shmem(const struct procmem *pm, const struct mapping *m)
+{
+	static const char *const names[] = { "/dev/zero", "/SYSV", "/memfd:", "[anon_shmem:" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strncmp(m->path, names[i], strlen(names[i])))
+			return true;
+	for (size_t i = 0; i < pm->ntmpfs; i++)
+		if (pm->tmpfs[i] == m->dev)
+			return true;
+	return false;
+}
+
+/* Anonymous by its name: no file, or one of the kernel's anonymous kinds. */
+static bool anonymous(const struct mapping *m)
+{
+	return m->inode == 0 && (!*m->path || !strcmp(m->path, "[heap]") ||
+				 !strncmp(m->path, "[stack", 6) || !strncmp(m->path, "[anon:", 6));
+}
+
+static enum take rule(const struct procmem *pm, const struct mapping *m,
+		      const struct procmem_select *sel, struct procmem_counts *c)
+{
+	enum take take = TAKE_NONE;
+
+	/* vvar and vsyscall are the kernel's, outside what pagemap reads. */
+	if (!strcmp(m->path, "[vsyscall]") || !strncmp(m->path, "[vvar", 5))
+		return TAKE_NONE;
+	if (sel->mapping && !strstr(m->path, sel->mapping))
+		return TAKE_NONE;
+	if (sel->all)
+		return TAKE_ALL;
+	if (m->perms[3] == 'p')
+		take = TAKE_ANON;
+	else if (shmem(pm, m))
+		take = TAKE_SHMEM;
+	if (take != TAKE_NONE && (has_flag(m, "lo") || has_flag(m, "ht") || has_flag(m, "io") ||
+				  has_flag(m, "pf"))) {
+		c->unevictable += (take == TAKE_ANON && m->has_anon ? m->anon_kb : m->rss_kb) /
+				  (PAGE / 1024);
+		return TAKE_NONE;
+	}
+	return take;
+}
+
+/* ---- the walk ---- */
+
+/* One present system page: taken, or a duplicate of a frame taken before. */
+static bool take_page(struct walk *w, uint64_t entry)
+{
+	if (w->seen && PM_PFN(entry)) {
+		const int dup = pfnset_add(w->seen, PM_PFN(entry));
+
+		if (dup > 0) {
+			w->c->duplicate += w->pm->per;
+			return false;
+		}
+	}
+	w->c->pages += w->pm->per;
+	w->c->shared += entry & PM_EXCLUSIVE ? 0 : w->pm->per;
+	return true;
+}
+
+/* One pagemap word: its pages to w->out[*k...], or counted as left out. */
+static void one_entry(struct walk *w, uint64_t e, uint64_t addr, enum take take, bool absent,
+		      size_t *k)
+{
+	const size_t per = w->pm->per;
+
+	if ((e & PM_PRESENT) && (take != TAKE_ANON || !(e & PM_FILE))) {
+		if (take_page(w, e))
+			for (size_t b = 0; b < per; b++)
+				w->out[(*k)++] = addr + b * PAGE;
+	} else if (e & PM_SWAP) {
+		w->c->swapped += per;
+	} else if (absent && !(e & PM_PRESENT)) {
+		w->c->not_resident += per;
+	}
+}
+
+static int walk_range(struct walk *w, const struct mapping *m, enum take take, bool absent)
+{
+	const struct procmem *pm = w->pm;
+	const uint64_t before = w->c->pages;
+
+	for (uint64_t addr = m->start; addr + pm->syspage <= m->end;) {
+		size_t n = (m->end - addr) / pm->syspage, k = 0;
+		ssize_t want, got;
 		int err;
 
-		errno = 0;
-		if (pread(r->pagemap, r->entry, (size_t)want, (off_t)(addr / r->page * 8)) != want)
-			return errno ? -errno : -EIO;
-		err = read_present(r, addr, n);
-		if (err)
+		n = n < BATCH ? n : BATCH;
+		want = (ssize_t)(n * sizeof(w->entry[0]));
+		got = pread(pm->pagemap, w->entry, (size_t)want, (off_t)(addr / pm->syspage * 8));
+		if (got != want)
+			return got < 0 && errno != ESRCH ? -errno : -ESRCH;
+		for (size_t i = 0; i < n; i++, addr += pm->syspage)
+			one_entry(w, w->entry[i], addr, take, absent, &k);
+		if (k && w->fn && (err = w->fn(w->arg, w->out, k)))
 			return err;
-		addr += n * r->page;
 	}
+	w->c->mappings += w->c->pages > before;
 	return 0;
 }
 
-/* Private, writable, and no file behind it. */
-static bool anonymous_private(const char *perms, unsigned long inode, const char *path)
+static int take_mapping(struct walk *w, const struct mapping *m)
 {
-	return perms[0] == 'r' && perms[1] == 'w' && perms[3] == 'p' && inode == 0 &&
-	       (!*path || !strcmp(path, "[heap]") || !strncmp(path, "[stack", 6) ||
-		!strncmp(path, "[anon:", 6));
+	const enum take take = rule(w->pm, m, w->sel, w->c);
+	/* Absent pages of a private file mapping are file pages unread, not
+	 * anonymous ones missing: only anonymous memory's count as skipped. */
+	const bool absent = take == TAKE_ALL || take == TAKE_SHMEM ||
+			    (take == TAKE_ANON && anonymous(m));
+	const uint64_t pages = (m->end - m->start) / PAGE, swapped = m->swap_kb / (PAGE / 1024);
+
+	if (take == TAKE_NONE)
+		return 0;
+	if (m->rss_kb && !(take == TAKE_ANON && m->has_anon && !m->anon_kb))
+		return walk_range(w, m, take, absent);
+	w->c->swapped += swapped;
+	if (absent)
+		w->c->not_resident += pages > swapped ? pages - swapped : 0;
+	return 0;
 }
 
-/*
- * smaps is maps with fields under each mapping, Rss among them: a mapping
- * with none in memory is skipped whole, unread.  That matters for the
- * terabytes some programs reserve and never touch (ASan's shadow).
- */
-static int read_smaps(struct reader *r, FILE *smaps)
+/* A mapping's header line; false for a field line. */
+static bool header(const char *line, struct mapping *m, int *at)
 {
-	unsigned long long start = 0, end = 0, rss;
-	bool wanted = false;
-	char *line = NULL;
+	unsigned int major, minor;
+
+	*m = (struct mapping){ .path = "" };
+	*at = 0;
+	if (sscanf(line, "%llx-%llx %7s %*x %x:%x %lu %n", &m->start, &m->end, m->perms, &major,
+		   &minor, &m->inode, at) < 6 || !*at)
+		return false;
+	m->dev = major << 20 | minor;
+	return m->end > m->start && strlen(m->perms) == 4;
+}
+
+static void field(const char *line, struct mapping *m)
+{
+	if (sscanf(line, "Rss: %llu kB", &m->rss_kb) == 1 ||
+	    sscanf(line, "Swap: %llu kB", &m->swap_kb) == 1)
+		return;
+	if (sscanf(line, "Anonymous: %llu kB", &m->anon_kb) == 1)
+		m->has_anon = true;
+	else if (!strncmp(line, "VmFlags:", 8))
+		snprintf(m->flags, sizeof(m->flags), "%.*s ", (int)strcspn(line + 8, "\n"),
+			 line + 8);
+}
+
+static int read_smaps(struct walk *w, FILE *smaps)
+{
+	struct mapping m = { .path = "" }, next;
+	bool have = false;
+	char *line = NULL, *path = NULL;
 	size_t cap = 0;
-	int err = 0;
+	int err = 0, at;
 
 	while (!err && getline(&line, &cap, smaps) >= 0) {
-		unsigned long inode;
-		char perms[8], *path;
-		int at = 0;
-
-		if (sscanf(line, "%llx-%llx %7s %*x %*x:%*x %lu %n", &start, &end, perms, &inode,
-			   &at) >= 4 && at) {
-			path = line + at;
-			path[strcspn(path, "\n")] = '\0';
-			wanted = anonymous_private(perms, inode, path);
-		} else if (wanted && sscanf(line, "Rss: %llu kB", &rss) == 1) {
-			if (rss)
-				err = read_mapping(r, start, end);
-			else
-				r->st->not_resident += (end - start) / PAGESET_PAGE;
-			r->st->mappings += !!rss;
-			wanted = false;
+		if (!header(line, &next, &at)) {
+			field(line, &m);
+			continue;
 		}
+		if (have)
+			err = take_mapping(w, &m);
+		free(path);
+		path = strdup(line + at);
+		if (!path && !err)
+			err = -ENOMEM;
+		if (path)
+			path[strcspn(path, "\n")] = '\0';
+		m = next;
+		m.path = path ? path : "";
+		have = true;
 	}
 	if (!err && ferror(smaps))
-		err = -EIO;
+		err = errno == ESRCH ? -ESRCH : -EIO;
+	if (!err && have)
+		err = take_mapping(w, &m);
+	free(path);
 	free(line);
 	return err;
 }
 
-int procmem_read(const struct procmem_child *c, struct pageset *ps, struct procmem_stats *st)
+int procmem_walk(struct procmem *pm, const struct procmem_select *sel, struct pfnset *seen,
+		 struct procmem_counts *c, procmem_fn fn, void *arg, char *why, size_t len)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	struct reader *r;
+	struct walk *w = malloc(sizeof(*w));
 	char path[64];
 	FILE *smaps;
 	int err;
 
-	memset(st, 0, sizeof(*st));
-	if (c->pid <= 0 || !c->stopped || page < PAGESET_PAGE || page % PAGESET_PAGE)
-		return -EINVAL;
-	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!w) {
+		snprintf(why, len, "out of memory");
 		return -ENOMEM;
-	r->pid = c->pid;
-	r->mem = -1;
-	r->page = (size_t)page;
-	r->per = (size_t)page / PAGESET_PAGE;
-	r->ps = ps;
-	r->st = st;
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)c->pid);
-	r->pagemap = open(path, O_RDONLY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)c->pid);
-	smaps = r->pagemap >= 0 ? fopen(path, "re") : NULL;
-	if (!smaps)
-		err = -errno;
-	else
-		err = read_smaps(r, smaps);
+	}
+	*w = (struct walk){ .pm = pm, .sel = sel, .seen = seen, .c = c, .fn = fn, .arg = arg };
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pm->pid);
+	smaps = fopen(path, "re");
+	err = smaps ? read_smaps(w, smaps) : -errno;
 	if (smaps)
 		fclose(smaps);
-	if (r->pagemap >= 0)
-		close(r->pagemap);
-	if (r->mem >= 0)
-		close(r->mem);
-	free(r);
-	return err;
+	free(w);
+	if (err == -ENOENT || err == -ESRCH)
+		snprintf(why, len, "process %d has ended", (int)pm->pid);
+	else if (err == -ENOMEM)
+		snprintf(why, len, "out of memory");
+	else if (err < 0)
+		snprintf(why, len, "cannot read the memory map of process %d: %s", (int)pm->pid,
+			 strerror(-err));
+	return err == -ENOENT ? -ESRCH : err;
+}
+
+/* ---- reading ---- */
+
+int procmem_read(struct procmem *pm, const uint64_t *addr, size_t n, unsigned char *buf,
+		 bool *ok)
+{
+	struct iovec local = { buf, n * PAGE }, remote[PROCMEM_READ_MAX];
+	size_t runs = 0, done = 0;
+	ssize_t got = -1;
+
+	if (n > PROCMEM_READ_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (runs && addr[i] == (uintptr_t)remote[runs - 1].iov_base + remote[runs - 1].iov_len) {
+			remote[runs - 1].iov_len += PAGE;
+		} else {
+			remote[runs].iov_base = (void *)(uintptr_t)addr[i];
+			remote[runs++].iov_len = PAGE;
+		}
+	}
+	if (n && !atomic_load_explicit(&pm->no_vm_readv, memory_order_relaxed))
+		got = process_vm_readv(pm->pid, &local, 1, remote, runs, 0);
+	if (got < 0 && errno == ESRCH)
+		return -ESRCH;
+	if (got < 0 && (errno == EPERM || errno == ENOSYS))
+		atomic_store_explicit(&pm->no_vm_readv, true, memory_order_relaxed);
+	done = got > 0 ? (size_t)got / PAGE : 0;
+	/* The rest one by one, through mem, which also reads PROT_NONE pages. */
+	for (size_t i = 0; i < n; i++)
+		ok[i] = i < done || pread(pm->mem, buf + i * PAGE, PAGE, (off_t)addr[i]) == PAGE;
+	return 0;
 }

@@ -1,70 +1,121 @@
 /*
- * procmem.h - the resident private memory of a program this process starts
+ * procmem.h - a process's memory: which of its pages zswap would be given,
+ * and their bytes
  *
- * What would a compressed store hold of a real program?  Start the program,
- * let it build its heap and stop itself (raise(SIGSTOP)), copy the pages it
- * has in memory, kill it:
- *
- *	struct procmem_child c;
- *	if (!procmem_start(&c, argv, 60000)) {
- *		procmem_read(&c, &set, &stats);
- *		procmem_end(&c);
+ *	struct procmem *pm;
+ *	if (!procmem_open(&pm, pid, why, sizeof(why))) {
+ *		procmem_walk(pm, &sel, NULL, &counts, each, arg, why, sizeof(why));
+ *		... procmem_read(pm, addr, n, buf, ok) on addresses it gave ...
+ *		procmem_close(pm);
  *	}
  *
- * Only a child started here, and stopped, can be read: there is no call
- * that takes a process id.  The pages read are those of private writable
- * mappings that are anonymous ([heap], [stack], mmap()ed memory, named
- * [anon:...] ones): what Linux would swap, and so give zswap.  Pages of
- * mapped files are not read, nor pages not in memory (never touched, or
- * swapped out), which /proc/PID/pagemap tells.
+ * THE RULE.  zswap is handed a page when reclaim swaps it out, and only
+ * swap-backed pages are swapped: those on the kernel's anonymous LRU lists.
+ * So the pages zswap would be given are a process's pages that are
+ *
+ *   - in memory (pagemap bit 63; swapped ones are already gone), and
+ *   - swap-backed: in a private mapping, an anonymous page (pagemap bit 61
+ *     clear): the heap, stacks, anonymous mmap()s, and the written
+ *     (copied-on-write) pages of private file mappings such as a library's
+ *     data, whatever the mapping's protection is now (RELRO pages and
+ *     mprotect()ed heaps are read-only, and still anonymous); in a shared
+ *     mapping, a page of shared memory (shmem: MAP_SHARED|MAP_ANONYMOUS,
+ *     System V and POSIX shared memory, memfd, files on tmpfs), which the
+ *     kernel swaps as it swaps anonymous pages; and
+ *   - evictable: not in an mlock()ed mapping nor a hugetlbfs one (VmFlags
+ *     "lo", "ht"), whose pages reclaim never takes.
+ *
+ * Pages of ordinary files (the page cache) are written back to their file,
+ * never to swap, and are not taken; nor are device and kernel mappings.
+ * A private mapping whose smaps says "Anonymous: 0 kB" has no anonymous
+ * page and its pagemap is not read: its present pages are file pages, or
+ * the kernel's shared zero page that a read of untouched memory maps.
+ * procmem_select.all takes every page in memory of every mapping instead.
+ *
+ * A page two processes share (after fork(), until one writes it; shared
+ * memory) is one page to zswap.  pagemap bit 56 says that a page is mapped
+ * only here; where the kernel shows frame numbers (CAP_SYS_ADMIN), a
+ * pfnset given to procmem_walk() counts each frame once across the walks
+ * that share it.
+ *
+ * Pages are read as they are when read: a running process is read as it
+ * changes.  The caller must be allowed to read the process (ptrace(2),
+ * "Ptrace access mode checking"): zbud never works around a refusal.
  */
 #ifndef ZBUD_PROCMEM_H
 #define ZBUD_PROCMEM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "pageset.h"
+#include "pfnset.h"
 
-struct procmem_child {
-	pid_t pid;                      /* 0 once ended */
-	bool stopped;                   /* by its own SIGSTOP: readable */
-	int status;                     /* waitpid()'s, when it did not stop */
+struct procmem_select {
+	bool all;                       /* every page in memory of every mapping */
+	const char *mapping;            /* only mappings whose path contains this */
 };
 
-/* In 4 KiB pages. */
-struct procmem_stats {
-	uint64_t mappings;              /* the mappings read */
-	uint64_t pages_read;
-	uint64_t not_resident;          /* skipped: not in memory */
-	uint64_t unreadable;            /* skipped: present, but reads failed */
+/* In 4 KiB pages, added to by each walk. */
+struct procmem_counts {
+	uint64_t pages;                 /* taken: given to the walk's function */
+	uint64_t mappings;              /* mappings holding them */
+	uint64_t shared;                /* of the pages: mapped by another process too */
+	/* left out, and why */
+	uint64_t not_resident;          /* anonymous memory never touched, or dropped */
+	uint64_t swapped;               /* already in swap */
+	uint64_t unevictable;           /* mlock()ed or hugetlbfs: never swapped */
+	uint64_t duplicate;             /* a frame an earlier page of the walk had */
 };
 
-/*
- * procmem_start - run @argv (execvp(): a PATH search, never a shell) and
- * wait until it stops itself with SIGSTOP
- *
- * Returns 0 with @c stopped; or, with no child left behind:
- * the exec's errno negated (-ENOENT: no such command, -EACCES, ...);
- * -ECHILD when it ended, or was stopped by another signal, before that
- * (@c->status says how); -ETIMEDOUT when it had not stopped after
- * @timeout_ms (it is killed); another negative errno from pipe() or fork().
- */
-int procmem_start(struct procmem_child *c, char *const argv[], unsigned int timeout_ms);
+struct procmem;
 
 /*
- * procmem_read - append the stopped child's resident anonymous private
- * pages to @ps, in address order, and count them in @st (zeroed first)
+ * procmem_open - process @pid, to be walked and read
  *
- * Reads with process_vm_readv() 4 MiB at a time, /proc/PID/mem page by
- * page where that fails.  Returns 0; -EINVAL when @c is not a stopped
- * child; -ENOMEM; or the errno of opening or reading /proc/PID/smaps or
- * pagemap.  Pages read before a failure stay in @ps.
+ * Returns 0, or a negative errno with one line in @why: -ESRCH when there
+ * is no such process, or it has exited (a zombie) or has no user memory (a
+ * kernel thread); -EACCES or -EPERM when the kernel's ptrace access rules
+ * refuse; another from /proc; -ENOMEM.
  */
-int procmem_read(const struct procmem_child *c, struct pageset *ps, struct procmem_stats *st);
+int procmem_open(struct procmem **pm, pid_t pid, char *why, size_t len);
 
-/* procmem_end - kill the child and reap it; nothing when already ended */
-void procmem_end(struct procmem_child *c);
+void procmem_close(struct procmem *pm);
+
+pid_t procmem_pid(const struct procmem *pm);
+
+/* Called with runs of taken pages' addresses, in address order; a nonzero
+ * return stops the walk and is its result. */
+typedef int (*procmem_fn)(void *arg, const uint64_t *addr, size_t n);
+
+/*
+ * procmem_walk - the pages @sel takes, by THE RULE above, to @fn (NULL:
+ * count only), counted into @c
+ *
+ * @seen (may be NULL): frames already taken; a page whose frame is in it
+ * is counted as a duplicate and not taken, and taken frames are added.
+ * Returns 0; @fn's result; -ESRCH when the process ended meanwhile; -ENOMEM;
+ * another negative errno from /proc, with @why.
+ */
+int procmem_walk(struct procmem *pm, const struct procmem_select *sel, struct pfnset *seen,
+		 struct procmem_counts *c, procmem_fn fn, void *arg, char *why, size_t len);
+
+/*
+ * procmem_read - copy the 4 KiB pages at @addr[0..n) to @buf, 4 KiB apart
+ *
+ * @n is at most PROCMEM_READ_MAX.  ok[i] is false for a page that could not
+ * be read (unmapped since), its bytes undefined.  Returns 0, or -ESRCH (the
+ * process ended) or -EPERM.  Safe from many threads at once.
+ */
+#define PROCMEM_READ_MAX 256
+int procmem_read(struct procmem *pm, const uint64_t *addr, size_t n, unsigned char *buf,
+		 bool *ok);
+
+/*
+ * procmem_state - one letter from /proc/PID/stat ('R', 'S', 'T', 'Z', ...)
+ * and the process's name; 0 when there is no such process
+ */
+char procmem_state(pid_t pid, char *name, size_t len);
 
 #endif /* ZBUD_PROCMEM_H */
