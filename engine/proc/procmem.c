@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -40,12 +41,34 @@
 /* pagemap words read at a time: 4 MiB of address space with 4 KiB pages. */
 #define BATCH 1024
 #define MAX_TMPFS 64                    /* tmpfs mounts remembered */
+#define REGIONS 256                     /* PAGEMAP_SCAN regions a call */
+
+/* PAGEMAP_SCAN (Linux 6.7): the ranges of a mapping holding pages, without
+ * a word for every page of it.  A few programs reserve terabytes and touch
+ * some pages here and there (ASan's shadow): read word by word, their
+ * pagemap is gigabytes.  Older headers lack it; older kernels say ENOTTY
+ * or EINVAL, and pagemap is then read whole. */
+#ifndef PAGEMAP_SCAN
+#define PAGE_IS_FILE (1 << 2)
+#define PAGE_IS_PRESENT (1 << 3)
+#define PAGE_IS_SWAPPED (1 << 4)
+#define PAGE_IS_PFNZERO (1 << 5)
+struct page_region {
+	uint64_t start, end, categories;
+};
+struct pm_scan_arg {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+	uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+#define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
+#endif
 #define PF_KTHREAD 0x00200000           /* /proc/PID/stat flags: a kernel thread */
 
 struct procmem {
 	pid_t pid;
 	int mem, pagemap;
 	atomic_bool no_vm_readv;        /* refused once: /proc/PID/mem only */
+	bool no_scan;                   /* PAGEMAP_SCAN refused: words only */
 	size_t syspage, per;            /* the system's page, in 4 KiB pages */
 	unsigned int tmpfs[MAX_TMPFS];  /* major << 20 | minor */
 	size_t ntmpfs;
@@ -73,6 +96,7 @@ struct walk {
 	void *arg;
 	uint64_t entry[BATCH];
 	uint64_t out[BATCH * 16];       /* 4 KiB pages of up to 64 KiB system pages */
+	struct page_region region[REGIONS];
 };
 
 /* ---- the process ---- */
@@ -294,13 +318,13 @@ static void one_entry(struct walk *w, uint64_t e, uint64_t addr, enum take take,
 	}
 }
 
-static int walk_range(struct walk *w, const struct mapping *m, enum take take, bool absent)
+/* [start, end) word by word: taken pages to the function, the rest counted. */
+static int walk_words(struct walk *w, uint64_t start, uint64_t end, enum take take, bool absent)
 {
 	const struct procmem *pm = w->pm;
-	const uint64_t before = w->c->pages;
 
-	for (uint64_t addr = m->start; addr + pm->syspage <= m->end;) {
-		size_t n = (m->end - addr) / pm->syspage, k = 0;
+	for (uint64_t addr = start; addr + pm->syspage <= end;) {
+		size_t n = (end - addr) / pm->syspage, k = 0;
 		ssize_t want, got;
 		int err;
 
@@ -314,8 +338,69 @@ static int walk_range(struct walk *w, const struct mapping *m, enum take take, b
 		if (k && w->fn && (err = w->fn(w->arg, w->out, k)))
 			return err;
 	}
-	w->c->mappings += w->c->pages > before;
 	return 0;
+}
+
+/* One PAGEMAP_SCAN region of pages in memory or in swap. */
+static int scanned(struct walk *w, const struct page_region *r, enum take take, uint64_t *seen)
+{
+	const uint64_t pages = (r->end - r->start) / PAGE;
+
+	*seen += pages;
+	if (r->categories & PAGE_IS_SWAPPED) {
+		w->c->swapped += pages;
+		return 0;
+	}
+	/* The kernel's zero page (a read of untouched memory) is no memory. */
+	if ((r->categories & PAGE_IS_PFNZERO) ||
+	    (take == TAKE_ANON && (r->categories & PAGE_IS_FILE)))
+		return 0;
+	return walk_words(w, r->start, r->end, take, false);
+}
+
+/* The mapping's regions of pages in memory or in swap, through
+ * PAGEMAP_SCAN: 0, 1 when the kernel has no such call, or an error. */
+static int walk_scan(struct walk *w, const struct mapping *m, enum take take, bool absent)
+{
+	struct pm_scan_arg a = {
+		.size = sizeof(a), .start = m->start, .end = m->end,
+		.vec = (uintptr_t)w->region, .vec_len = REGIONS,
+		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_FILE | PAGE_IS_PFNZERO,
+	};
+	uint64_t seen = 0;
+	int err = 0;
+
+	while (!err && a.start < m->end) {
+		const long n = ioctl(w->pm->pagemap, PAGEMAP_SCAN, &a);
+
+		if (n < 0 && (errno == ENOTTY || errno == EINVAL || errno == EOPNOTSUPP) &&
+		    a.start == m->start)
+			return 1;
+		if (n < 0)
+			return errno == ESRCH || errno == ENOENT ? -ESRCH : -errno;
+		for (long i = 0; !err && i < n; i++)
+			err = scanned(w, &w->region[i], take, &seen);
+		if (a.walk_end <= a.start)
+			break;
+		a.start = a.walk_end;
+	}
+	if (!err && absent)
+		w->c->not_resident += (m->end - m->start) / PAGE - seen;
+	return err;
+}
+
+static int walk_range(struct walk *w, const struct mapping *m, enum take take, bool absent)
+{
+	const uint64_t before = w->c->pages;
+	int err = w->pm->no_scan ? 1 : walk_scan(w, m, take, absent);
+
+	if (err == 1) {
+		w->pm->no_scan = true;
+		err = walk_words(w, m->start, m->end, take, absent);
+	}
+	w->c->mappings += w->c->pages > before;
+	return err;
 }
 
 static int take_mapping(struct walk *w, const struct mapping *m)
