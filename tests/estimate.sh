@@ -48,7 +48,7 @@ head -c 56 /dev/zero >>"$tmp/elf32"
 refused 1 "^zbud estimate: cannot open '$tmp/nope': No such file or directory$" est --raw "$tmp/nope"
 refused 1 "^zbud estimate: cannot open '$tmp/nope': No such file or directory$" est --core "$tmp/nope"
 refused 1 "^zbud estimate: '$tmp/empty' is empty: no pages to measure$" est --raw "$tmp/empty"
-refused 1 "^zbud estimate: '$tmp' is a directory: zbud reads regular files and block devices$" est --raw "$tmp"
+refused 2 "^zbud estimate: '$tmp' is a directory: zbud reads regular files and block devices$" est --raw "$tmp"
 refused 2 "^zbud estimate: '$tmp/random' is not a core file: not an ELF file$" est --core "$tmp/random"
 refused 2 "^zbud estimate: '$tmp/elf32' is not a core file: a 32-bit ELF file" est --core "$tmp/elf32"
 refused 2 "is not a core file: an ELF file of type 3, not a core" est --core "$zbud"
@@ -91,6 +91,81 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 else
 	echo "estimate: not root, so the ptrace refusal is not tried"
 fi
+
+# Issue 11: hostile input never crashes, hangs or writes through a link.
+# More compressors than the list holds: counted before written.
+many=lz4,lz4hc,zstd,lzo,deflate,zstd:1,zstd:2,zstd:4,zstd:5,zstd:6,zstd:7,zstd:8,zstd:9,zstd:10,zstd:11,zstd:12,zstd:13
+refused 2 "^zbud estimate: too many compressors at 'zstd:13' \(16 at most\)$" \
+	est --raw "$tmp/random" --compressor "$many"
+refused 2 "^zbud bench store: too many compressors at 'zstd:13' \(16 at most\)$" \
+	"$zbud" bench store --compressor "$many"
+refused 2 "^zbud estimate: compressor 'lz4' named twice$" \
+	est --raw "$tmp/random" --compressor lz4,lz4,lz4,lz4,lz4,lz4,lz4,lz4,lz4,lz4
+refused 2 "^zbud estimate: zpool 'zbud' named twice$" est --raw "$tmp/random" --zpool zbud,zbud
+# Nothing to measure: one line, no double free.  A command held at its
+# exit stop, which SIGKILL alone does not end, ends promptly.
+refused 1 "^zbud estimate: no pages to measure: none that zswap would be given" \
+	timeout 60 "$zbud" estimate --mapping NOMATCH -- sleep 0.2
+refused 1 "^zbud estimate: no pages to measure: none that zswap would be given" \
+	timeout 60 "$zbud" estimate --mapping NOMATCH -- sh -c 'kill -STOP $$'
+sleep 60 &
+victim=$!
+refused 1 "^zbud estimate: no pages to measure: none that zswap would be given" \
+	est --mapping NOMATCH --pid "$victim"
+kill "$victim"
+wait "$victim" 2>/dev/null
+victim=
+# Core files that are damaged or made up: said what is wrong, at once.
+for kind in big overlap-file overlap-mem more-file empty cut; do
+	python3 "$src/tests/make_core.py" "$kind" "$tmp/core-$kind"
+done
+refused 2 "^zbud estimate: '.*core-big' is not a core file: segment 0 \(0x100000000000000 bytes at 0\) ends past the largest address space" \
+	timeout 60 "$zbud" estimate --core "$tmp/core-big"
+refused 2 "is not a core file: segments 0 and 1 overlap in the file \(at 0x" \
+	timeout 60 "$zbud" estimate --core "$tmp/core-overlap-file"
+refused 2 "is not a core file: segments 0 and 1 overlap in memory \(at 0x10000000\)$" \
+	est --core "$tmp/core-overlap-mem"
+refused 2 "is not a core file: segment 0 holds more in the file \(8192 bytes\) than it spans in memory \(4096\)$" \
+	est --core "$tmp/core-more-file"
+refused 1 "^zbud estimate: no pages to measure: none of its segments is in the file$" \
+	est --core "$tmp/core-empty"
+if works est --core "$tmp/core-cut" --compressor lz4 --zpool zbud; then
+	grep -q "^pages: 1 anonymous pages .* in 1 segment$" "$tmp/out" &&
+		grep -q ", 4 not in the file$" "$tmp/out" && pass || fail "cut core: $(head -3 "$tmp/out")"
+fi
+# A FIFO with no writer is refused, not waited on; a zombie is said so.
+mkfifo "$tmp/fifo"
+refused 2 "^zbud estimate: '$tmp/fifo' is a FIFO: zbud reads regular files and block devices$" \
+	timeout 10 "$zbud" estimate --raw "$tmp/fifo"
+refused 2 "is a FIFO" timeout 10 "$zbud" estimate --core "$tmp/fifo"
+sh -c 'sleep 0 & echo $! >"$1"; exec sleep 30' sh "$tmp/zombie" &
+victim=$!
+while [ "$(sed -n 's/^State:\t\(.\).*/\1/p' "/proc/$(cat "$tmp/zombie" 2>/dev/null)/status" 2>/dev/null)" != Z ]; do
+	sleep 0.05
+done
+refused 1 "^zbud estimate: process $(cat "$tmp/zombie") has exited \(a zombie, not yet reaped by its parent\): its memory is gone$" \
+	est --pid "$(cat "$tmp/zombie")"
+kill "$victim"
+wait "$victim" 2>/dev/null
+victim=
+# A full disk is said as such; a symbolic link is not written through.
+"$zbud" estimate --raw "$tmp/random" --compressor lz4 --json >/dev/full 2>"$tmp/err"
+st=$?
+[ "$st" = 1 ] && [ "$(cat "$tmp/err")" = "zbud estimate: cannot write the report: No space left on device" ] &&
+	pass || fail "--json >/dev/full: exit $st, $(head -2 "$tmp/err")"
+"$zbud" estimate --raw "$tmp/random" --compressor lz4 --save-sizes /dev/full >/dev/null 2>"$tmp/err"
+st=$?
+[ "$st" = 1 ] && [ "$(cat "$tmp/err")" = "zbud estimate: cannot write '/dev/full': No space left on device" ] &&
+	pass || fail "--save-sizes /dev/full: exit $st, $(head -2 "$tmp/err")"
+echo precious >"$tmp/precious"
+ln -s "$tmp/precious" "$tmp/link"
+for opt in --plot --save-sizes; do
+	"$zbud" estimate --raw "$tmp/random" --compressor lz4 $opt "$tmp/link" >/dev/null 2>"$tmp/err"
+	st=$?
+	[ "$st" != 0 ] && grep -q "^zbud estimate: '$tmp/link' is a symbolic link: zbud does not write through one" "$tmp/err" &&
+		[ "$(cat "$tmp/precious")" = precious ] && pass ||
+		fail "$opt through a link: exit $st, $(head -2 "$tmp/err"), precious: $(head -c 20 "$tmp/precious")"
+done
 
 # The table, and the sizes `zbud inspect` reads.
 if works est --raw "$zbud" --compressor lz4,zstd --zpool zbud,ideal --save-sizes "$tmp/sizes"; then

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "estimate.h"
+#include "estimate_cli.h"
 #include "estimate_prom.h"
 #include "text.h"
 #include "builtin.h"
@@ -320,40 +320,81 @@ static int open_target(const struct args *a, pid_t pid, struct target **t)
 		err = target_open_process(t, pid, &a->sel, why, sizeof(why));
 	if (!err && !target_counts(*t)->pages) {
 		snprintf(why, sizeof(why), "no pages to measure: none %s", a->raw ? "in the file" :
-			 a->sel.all ? "in memory" : "that zswap would be given (see --all)");
+			 a->core ? "of its segments is in the file" : a->sel.all ? "in memory"
+			 : "that zswap would be given (see --all)");
 		target_close(*t);
 		*t = NULL;
 		err = -ENODATA;
 	}
 	if (err)
 		fprintf(stderr, "zbud estimate: %s\n", why);
-	return !err ? 0 : err == -EINVAL ? 2 : 1;
+	/* A file that is not one zbud can read (a directory, a FIFO, a core
+	 * that is not one) is bad input; one that cannot be read, a failure. */
+	return !err ? 0 : err == -EINVAL || err == -EISDIR ? 2 : 1;
 }
+
+/* Write a file through est_create(): 0, or 1 after one line. */
+static int write_file(const char *path, const struct est_report *rep,
+		      int (*write)(FILE *f, const char *path, const struct est_report *rep,
+				   char *why, size_t len))
+{
+	char why[256];
+	FILE *f = est_create(path, why, sizeof(why));
+
+	if (f && !write(f, path, rep, why, sizeof(why)))
+		return 0;
+	fprintf(stderr, "zbud estimate: %s\n", why);
+	return 1;
+}
+
+static int save_sizes(FILE *f, const char *path, const struct est_report *rep, char *why,
+		      size_t len)
+{
+	return est_close(f, path, estimate_save_sizes(f, rep->res), why, len);
+}
+
+#ifdef ZBUD_PLPLOT
+static int plot(FILE *f, const char *path, const struct est_report *rep, char *why, size_t len)
+{
+	char what[160], *png;
+	size_t size;
+	int err = 0;
+
+	if (estimate_plot(rep, &png, &size, what, sizeof(what))) {
+		fclose(f);
+		snprintf(why, len, "%.60s: %s", path, what);
+		return -1;
+	}
+	errno = 0;
+	if (fwrite(png, 1, size, f) != size)
+		err = errno ? errno : EIO;
+	free(png);
+	return est_close(f, path, err, why, len);
+}
+#endif
 
 static int output(const struct args *a, const struct est_report *rep)
 {
-	char why[256];
-	int err = a->prometheus ? estimate_print_prometheus(stdout, rep) : a->json
-		? estimate_print_json(stdout, rep) : estimate_print_table(stdout, rep);
+	int err;
 
-	if (!err && fflush(stdout))
-		err = -errno;
-	if (err) {
-		fprintf(stderr, "zbud estimate: cannot write: %s\n", strerror(-err));
+	errno = 0;
+	err = a->prometheus ? estimate_print_prometheus(stdout, rep) : a->json
+		? estimate_print_json(stdout, rep) : estimate_print_table(stdout, rep);
+	if (err == -ENOMEM) {
+		fprintf(stderr, "zbud estimate: out of memory\n");
 		return 1;
 	}
-	if (a->save_sizes && estimate_save_sizes(a->save_sizes, rep->res)) {
-		fprintf(stderr, "zbud estimate: cannot write '%s': %s\n", a->save_sizes,
-			strerror(errno));
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "zbud estimate: cannot write the report: %s\n",
+			strerror(errno ? errno : EIO));
 		return 1;
 	}
+	if (a->save_sizes && write_file(a->save_sizes, rep, save_sizes))
+		return 1;
 #ifdef ZBUD_PLPLOT
-	if (a->plot && estimate_plot(a->plot, rep, why, sizeof(why))) {
-		fprintf(stderr, "zbud estimate: %s: %s\n", a->plot, why);
+	if (a->plot && write_file(a->plot, rep, plot))
 		return 1;
-	}
 #endif
-	(void)why;
 	return 0;
 }
 

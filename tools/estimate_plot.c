@@ -19,7 +19,7 @@
 
 #include <plplot.h>
 
-#include "estimate.h"
+#include "estimate_cli.h"
 #include "zpool.h"
 
 #define WIDTH 1400
@@ -219,18 +219,25 @@ static void ratios(const struct est_report *rep)
 	legend(false, cfg->nzpools, text, colors, PL_LEGEND_COLOR_BOX);
 }
 
-int estimate_plot(const char *path, const struct est_report *rep, char *why, size_t len)
+/*
+ * Drawn into memory: cairo writes the PNG through calls of its own, which
+ * lose the errno of a failed write; the caller writes the bytes, and says
+ * a full disk as such.
+ */
+int estimate_plot(const struct est_report *rep, char **bytes, size_t *size, char *why,
+		  size_t len)
 {
 	FILE *png;
-	bool failed;
 
 	if (!has_device("pngcairo")) {
 		snprintf(why, len, "PLplot has no pngcairo driver (plplot-driver-cairo)");
 		return -1;
 	}
-	png = fopen(path, "wb");
+	*bytes = NULL;
+	*size = 0;
+	png = open_memstream(bytes, size);
 	if (!png) {
-		snprintf(why, len, "%s", strerror(errno));
+		snprintf(why, len, "out of memory");
 		return -1;
 	}
 	plot_error[0] = '\0';
@@ -251,12 +258,13 @@ int estimate_plot(const char *path, const struct est_report *rep, char *why, siz
 	plschr(CHAR_MM, 1.0);
 	histogram(rep);
 	ratios(rep);
-	pleop();                        /* pngcairo writes the file here */
-	failed = fflush(png) || ferror(png);
-	plend();                        /* and closes it */
-	if (failed)
-		snprintf(why, len, "write error: %s", strerror(errno));
-	else if (plot_error[0])
-		snprintf(why, len, "%s", plot_error);
-	return failed || plot_error[0] ? -1 : 0;
+	pleop();                        /* pngcairo writes the image here */
+	plend();                        /* and closes the stream */
+	if (plot_error[0] || !*size) {
+		snprintf(why, len, "%s", plot_error[0] ? plot_error : "PLplot drew nothing");
+		free(*bytes);
+		*bytes = NULL;
+		return -1;
+	}
+	return 0;
 }

@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "estimate.h"
+#include "estimate_cli.h"
 
 /* 0, or -EIO when @f could not be written */
 int estimate_print_prometheus(FILE *f, const struct est_report *rep);

@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "estimate.h"
+#include "estimate_cli.h"
 
 #define PAGE ZSWAP_PAGE_SIZE
 #define MIB 1048576.0
@@ -321,19 +321,10 @@ int estimate_print_json(FILE *f, const struct est_report *rep)
 	return err;
 }
 
-int estimate_save_sizes(const char *path, const struct est_result *res)
+int estimate_save_sizes(FILE *f, const struct est_result *res)
 {
-	FILE *f = fopen(path, "w");
-	int err;
-
-	if (!f)
-		return -1;
 	for (size_t i = 0; i < res->nsizes; i++)
-		fprintf(f, "%u\n", res->sizes[i]);
-	err = ferror(f);
-	if (fclose(f) || err) {
-		errno = errno ? errno : EIO;
-		return -1;
-	}
+		if (fprintf(f, "%u\n", res->sizes[i]) < 0)
+			return -errno;
 	return 0;
 }

@@ -27,7 +27,6 @@
 #define ZSWAP_STATIC_LINKING_ONLY
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "codec.h"
 #include "target.h"
@@ -127,25 +126,5 @@ int estimate_run(struct target *t, const struct est_config *cfg, struct est_resu
 		 char *why, size_t len);
 
 void estimate_free(struct est_result *r);
-
-/* estimate_report.c: what `zbud estimate` prints; 0 or -errno (writing). */
-struct est_report {
-	const struct est_config *cfg;
-	const struct est_result *res;
-	const struct target_counts *counts;
-	const char *kind;               /* "process", "command", "built-in", "core", "raw" */
-	const char *name;               /* the command, or file; NULL */
-	long pid;                       /* 0 for files */
-	const char *at;                 /* when it was read: "SIGSTOP", "exit", ... */
-	bool all;                       /* every mapping, not only anonymous private */
-	const char *mapping;
-};
-
-int estimate_print_table(FILE *f, const struct est_report *rep);
-int estimate_print_json(FILE *f, const struct est_report *rep);
-int estimate_save_sizes(const char *path, const struct est_result *res);
-
-/* estimate_plot.c (with PLplot): the histogram and the ratios as a PNG */
-int estimate_plot(const char *path, const struct est_report *rep, char *why, size_t len);
 
 #endif /* ZBUD_ESTIMATE_H */

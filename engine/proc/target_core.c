@@ -26,9 +26,9 @@
 /* A note segment larger than this is no core's: Linux's are a few KiB a
  * thread, and NT_FILE ~100 bytes a mapping. */
 #define MAX_NOTES (64u << 20)
-/* The largest user address space: x86-64's with 5-level paging, 2^56
- * bytes (others are smaller). */
-#define ADDRESS_TOP (1ULL << 56)
+/* The end of the largest user address space: x86-64's with 5-level
+ * paging, whose last page is 2^56 - 4096 (other machines' end lower). */
+#define ADDRESS_TOP ((1ULL << 56) - TPAGE)
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define HOST_ELFDATA ELFDATA2LSB
@@ -144,8 +144,8 @@ static int check_one(const Elf64_Phdr *p, uint64_t i, const char *path, char *wh
 			 "it spans in memory (%llu)", (unsigned long long)i,
 			 (unsigned long long)p->p_filesz, (unsigned long long)p->p_memsz);
 	else if (p->p_vaddr > ADDRESS_TOP || p->p_memsz > ADDRESS_TOP - p->p_vaddr)
-		snprintf(what, sizeof(what), "segment %llu (%llu bytes at %#llx) ends past the "
-			 "largest address space a process has (2^56 bytes)", (unsigned long long)i,
+		snprintf(what, sizeof(what), "segment %llu (%#llx bytes at %#llx) ends past the "
+			 "largest address space a process has (2^56 - 4096 bytes)", (unsigned long long)i,
 			 (unsigned long long)p->p_memsz, (unsigned long long)p->p_vaddr);
 	else if (p->p_offset > UINT64_MAX - p->p_filesz)
 		snprintf(what, sizeof(what), "segment %llu ends past the end of any file",
