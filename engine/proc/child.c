@@ -31,6 +31,7 @@
 #define _GNU_SOURCE                     /* pipe2(), __WALL */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@
 /* Ending or untracing a tree waits this long at most. */
 #define END_WAIT_S 5.0
 #define WAIT_FLAGS (__WALL | WUNTRACED | WNOHANG)
+#define AWAIT_POLL_MS 10                /* stops before the exec are answered this often */
 
 enum origin { NONE, SELF, ZBUD, OTHER };
 
@@ -184,6 +186,40 @@ static void seize(struct child *c)
 	c->traced = !ptrace(PTRACE_SEIZE, c->pid, 0, opts) && add(c, c->pid, c->pid);
 }
 
+static bool on_report(struct child *c, pid_t tid, int status, struct child_event *ev);
+
+/*
+ * The exec's result from the report pipe, answering the child's stops
+ * meanwhile: a traced child stops at what comes before its exec (a thread
+ * a sanitizer's runtime starts after fork(), a signal), and would wait for
+ * zbud while zbud waits for it.  An event found is kept for child_next().
+ */
+static ssize_t await_exec(struct child *c, int fd, int *err)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	for (;;) {
+		const int ready = poll(&p, 1, AWAIT_POLL_MS);
+		struct child_event ev;
+		int status;
+		pid_t tid;
+
+		if (ready > 0) {
+			const ssize_t got = read(fd, err, sizeof(*err));
+
+			if (got >= 0 || errno != EINTR)
+				return got;
+		} else if (ready < 0 && errno != EINTR) {
+			return -1;
+		}
+		while (c->traced && (tid = waitpid(-1, &status, WAIT_FLAGS)) > 0)
+			if (on_report(c, tid, status, &ev) && !c->has_pending) {
+				c->pending = ev;
+				c->has_pending = true;
+			}
+	}
+}
+
 int child_start(struct child *c, char *const argv[], unsigned int flags, char *why, size_t len)
 {
 	int report[2] = { -1, -1 }, go[2] = { -1, -1 }, err = 0;
@@ -211,9 +247,7 @@ int child_start(struct child *c, char *const argv[], unsigned int flags, char *w
 	go[1] = -1;
 	close(report[1]);
 	report[1] = -1;
-	do
-		got = read(report[0], &err, sizeof(err));
-	while (got < 0 && errno == EINTR);
+	got = await_exec(c, report[0], &err);
 	if (got == sizeof(err)) {
 		snprintf(why, len, "cannot run '%s': %s", argv[0], strerror(err));
 		err = -err;
@@ -232,6 +266,7 @@ out:
 		free(c->task);
 		c->task = NULL;
 		c->ntasks = 0;
+		c->pid = 0;
 		pthread_sigmask(SIG_SETMASK, &c->old_mask, NULL);
 	}
 	return err;
@@ -415,8 +450,11 @@ int child_next(struct child *c, double timeout, struct child_event *ev)
 		}
 		if (tid < 0 && errno == EINTR)
 			continue;
-		if (tid < 0 && errno == ECHILD && c->done)
+		if (tid < 0 && errno == ECHILD) {
+			/* Reaped behind our back, or never ours: nothing to wait for. */
+			c->done = true;
 			return -ECHILD;
+		}
 		if (tid < 0 && errno != ECHILD)
 			return -errno;
 		if (now() >= until) {
@@ -518,6 +556,8 @@ size_t child_end(struct child *c)
 	pid_t live[64];
 	size_t left = 0;
 
+	if (!c->pid)
+		return 0;
 	if (c->pid && !c->done)
 		child_kill(c);
 	child_release(c);
