@@ -333,43 +333,79 @@ static int open_target(const struct args *a, pid_t pid, struct target **t)
 	return !err ? 0 : err == -EINVAL || err == -EISDIR ? 2 : 1;
 }
 
-/* Write a file through est_create(): 0, or 1 after one line. */
-static int write_file(const char *path, const struct est_report *rep,
-		      int (*write)(FILE *f, const char *path, const struct est_report *rep,
-				   char *why, size_t len))
+/*
+ * The files zbud writes (--save-sizes, --plot), opened before any work so
+ * that a path that cannot be written is said at once, and written whole
+ * through cli_output at the end: never through a link, never half written.
+ */
+struct output_file {
+	const char *path;
+	struct cli_output o;
+	FILE *f;
+	/* 0, a write's errno negated, or 1 with @why */
+	int (*write)(FILE *f, const struct est_report *rep, char *why, size_t len);
+};
+
+static int open_file(struct output_file *out)
 {
 	char why[256];
-	FILE *f = est_create(path, why, sizeof(why));
 
-	if (f && !write(f, path, rep, why, sizeof(why)))
+	if (!out->path)
+		return 0;
+	out->f = cli_output_open(&out->o, out->path, why, sizeof(why));
+	if (out->f)
 		return 0;
 	fprintf(stderr, "zbud estimate: %s\n", why);
 	return 1;
 }
 
-static int save_sizes(FILE *f, const char *path, const struct est_report *rep, char *why,
-		      size_t len)
+/* Write it (when @rep), or throw it away: 0, or 1 after one line. */
+static int close_file(struct output_file *out, const struct est_report *rep)
 {
-	return est_close(f, path, estimate_save_sizes(f, rep->res), why, len);
+	char why[256] = "", end[256] = "";
+	int err = rep ? 0 : 1;
+
+	if (!out->f)
+		return 0;
+	errno = 0;
+	if (rep)
+		err = out->write(out->f, rep, why, sizeof(why));
+	if (!err && (fflush(out->f) || ferror(out->f)))
+		err = -(errno ? errno : EIO);
+	if (fclose(out->f) && !err)
+		err = -(errno ? errno : EIO);
+	out->f = NULL;
+	if (err < 0)
+		snprintf(why, sizeof(why), "cannot write '%s': %s", out->path, strerror(-err));
+	if (!cli_output_finish(&out->o, !err, end, sizeof(end)))
+		return 0;
+	if (rep)
+		fprintf(stderr, "zbud estimate: %s\n", err ? why : end);
+	return 1;
+}
+
+static int save_sizes(FILE *f, const struct est_report *rep, char *why, size_t len)
+{
+	(void)why, (void)len;
+	return estimate_save_sizes(f, rep->res);
 }
 
 #ifdef ZBUD_PLPLOT
-static int plot(FILE *f, const char *path, const struct est_report *rep, char *why, size_t len)
+/* The PNG is drawn in memory: cairo's own writes lose the errno of a
+ * failure, and a full disk is to be said as such. */
+static int plot(FILE *f, const struct est_report *rep, char *why, size_t len)
 {
-	char what[160], *png;
+	char *png;
 	size_t size;
 	int err = 0;
 
-	if (estimate_plot(rep, &png, &size, what, sizeof(what))) {
-		fclose(f);
-		snprintf(why, len, "%.60s: %s", path, what);
-		return -1;
-	}
+	if (estimate_plot(rep, &png, &size, why, len))
+		return 1;
 	errno = 0;
 	if (fwrite(png, 1, size, f) != size)
-		err = errno ? errno : EIO;
+		err = -(errno ? errno : EIO);
 	free(png);
-	return est_close(f, path, err, why, len);
+	return err;
 }
 #endif
 
@@ -389,12 +425,6 @@ static int output(const struct args *a, const struct est_report *rep)
 			strerror(errno ? errno : EIO));
 		return 1;
 	}
-	if (a->save_sizes && write_file(a->save_sizes, rep, save_sizes))
-		return 1;
-#ifdef ZBUD_PLPLOT
-	if (a->plot && write_file(a->plot, rep, plot))
-		return 1;
-#endif
 	return 0;
 }
 
@@ -411,11 +441,26 @@ int cmd_estimate(int argc, char **argv)
 	int rc = parse(argc, argv, &a), err;
 	const bool started = rc < 0 && !a.pid && !a.core && !a.raw;
 	char *const *argv_run = a.cmd ? a.cmd : builtin_argv();
+	struct output_file out[] = {
+		{ .path = a.save_sizes, .write = save_sizes },
+#ifdef ZBUD_PLPLOT
+		{ .path = a.plot, .write = plot },
+#endif
+	};
+	const size_t nout = sizeof(out) / sizeof(out[0]);
 
 	if (rc >= 0)
 		return rc;
-	if (started && (rc = start(&c, argv_run, !a.cmd, a.delay, &at)))
+	rc = 0;
+	for (size_t i = 0; !rc && i < nout; i++)
+		rc = open_file(&out[i]);
+	if (!rc && started)
+		rc = start(&c, argv_run, !a.cmd, a.delay, &at);
+	if (rc) {
+		for (size_t i = 0; i < nout; i++)
+			close_file(&out[i], NULL);
 		return rc;
+	}
 	if (a.pid) {
 		const char state = procmem_state((pid_t)a.pid, name, sizeof(name));
 
@@ -445,6 +490,8 @@ int cmd_estimate(int argc, char **argv)
 		rep.mapping = a.sel.mapping;
 		rc = output(&a, &rep);
 	}
+	for (size_t i = 0; i < nout; i++)
+		rc |= close_file(&out[i], rc ? NULL : &rep);
 	target_close(t);
 	estimate_free(&res);
 	if (started)

@@ -4,8 +4,6 @@
  *   cmd_estimate.c        options, and the run
  *   estimate_report.c     the table and the JSON
  *   estimate_plot.c       the PNG (with PLplot)
- *   estimate_files.c      files it writes: created afresh, never through a
- *                         symbolic link, and write errors said as they are
  */
 #ifndef ZBUD_ESTIMATE_CLI_H
 #define ZBUD_ESTIMATE_CLI_H
@@ -38,16 +36,5 @@ int estimate_save_sizes(FILE *f, const struct est_result *res);
  * in *@bytes (malloc()ed) of *@size; 0, or -1 with @why */
 int estimate_plot(const struct est_report *rep, char **bytes, size_t *size, char *why,
 		  size_t len);
-
-/*
- * est_create - @path opened for writing, truncated: not through a symbolic
- * link (O_NOFOLLOW), never waiting on a FIFO with no reader; NULL with one
- * line in @why
- */
-FILE *est_create(const char *path, char *why, size_t len);
-
-/* est_close - flush and close @f, whose writes failed with @err (0: none):
- * 0, or -1 with the first write error in @why */
-int est_close(FILE *f, const char *path, int err, char *why, size_t len);
 
 #endif /* ZBUD_ESTIMATE_CLI_H */
