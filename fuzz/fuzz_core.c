@@ -29,25 +29,42 @@ static void check_why(const char *why, const char *path)
 		FUZZ_CHECK(*c >= ' ' && *c < 127, "unprintable reason: %s", why);
 }
 
+/* The walk's first pages, to read back. */
+struct pages {
+	struct target_page p[READ_AT_MOST];
+	size_t n;
+};
+
+static int collect(void *arg, const struct target_page *p, size_t n)
+{
+	struct pages *all = arg;
+
+	for (size_t i = 0; i < n && all->n < READ_AT_MOST; i++)
+		all->p[all->n++] = p[i];
+	return 0;
+}
+
 static void read_back(struct target *t, size_t size)
 {
-	const struct target_counts *n = target_counts(t);
+	static struct pages all;
 	static unsigned char buf[TARGET_READ_MAX * PAGE];
+	struct target_counts n;
 	bool ok[TARGET_READ_MAX];
-	uint64_t index[TARGET_READ_MAX];
+	char why[256];
 
+	all.n = 0;
+	FUZZ_CHECK(target_walk(t, &n, collect, &all, why, sizeof(why)) == 0, "walk: %s", why);
 	/* Pages lie inside the file, whole or the last of a segment cut short. */
-	FUZZ_CHECK(n->pages <= size / PAGE + n->mappings, "%llu pages in %zu bytes",
-		   (unsigned long long)n->pages, size);
-	for (uint64_t first = 0; first < n->pages && first < READ_AT_MOST; first += TARGET_READ_MAX) {
-		size_t k = 0;
+	FUZZ_CHECK(n.pages <= size / PAGE + n.mappings, "%llu pages in %zu bytes",
+		   (unsigned long long)n.pages, size);
+	FUZZ_CHECK(all.n == (n.pages < READ_AT_MOST ? n.pages : READ_AT_MOST), "%zu pages given",
+		   all.n);
+	for (size_t first = 0; first < all.n; first += TARGET_READ_MAX) {
+		const size_t k = all.n - first < TARGET_READ_MAX ? all.n - first : TARGET_READ_MAX;
 
-		while (k < TARGET_READ_MAX && first + k < n->pages)
-			index[k] = first + k, k++;
-		FUZZ_CHECK(target_read(t, index, k, buf, ok) == 0, "target_read failed");
+		FUZZ_CHECK(target_read(t, all.p + first, k, buf, ok) == 0, "target_read failed");
 		for (size_t i = 0; i < k; i++)
-			FUZZ_CHECK(ok[i], "page %llu of the file cannot be read",
-				   (unsigned long long)(first + i));
+			FUZZ_CHECK(ok[i], "page %zu of the file cannot be read", first + i);
 	}
 }
 

@@ -68,7 +68,7 @@ refused 2 "^zbud estimate: --threads '0' is not a positive integer$" est --threa
 refused 2 "^zbud estimate: unknown option '--frob' \(try --help\)$" est --frob
 refused 2 "^zbud estimate: --pid needs a value$" est --pid
 refused 2 "^zbud estimate: one target at most" est --raw "$tmp/random" --core "$tmp/random"
-refused 2 "^zbud estimate: --delay is for a command" est --raw "$tmp/random" --delay 1
+refused 2 "^zbud estimate: --delay is for --once with a command$" est --raw "$tmp/random" --delay 1
 refused 2 "^zbud estimate: --mapping is for processes" est --raw "$tmp/random" --mapping x
 refused 2 "^zbud estimate: -- needs a command after it$" est --
 
@@ -104,14 +104,16 @@ refused 2 "^zbud estimate: compressor 'lz4' named twice$" \
 refused 2 "^zbud estimate: zpool 'zbud' named twice$" est --raw "$tmp/random" --zpool zbud,zbud
 # Nothing to measure: one line, no double free.  A command held at its
 # exit stop, which SIGKILL alone does not end, ends promptly.
-refused 1 "^zbud estimate: no pages to measure: none that zswap would be given" \
-	timeout 60 "$zbud" estimate --mapping NOMATCH -- sleep 0.2
-refused 1 "^zbud estimate: no pages to measure: none that zswap would be given" \
-	timeout 60 "$zbud" estimate --mapping NOMATCH -- sh -c 'kill -STOP $$'
+for once in --once ''; do
+	refused 1 "^zbud estimate: no pages to measure: none that zswap would be given" \
+		timeout 60 "$zbud" estimate $once --mapping NOMATCH -- sleep 0.2
+	refused 1 "^zbud estimate: no pages to measure: none that zswap would be given" \
+		timeout 60 "$zbud" estimate $once --mapping NOMATCH -- sh -c 'kill -STOP $$'
+done
 sleep 60 &
 victim=$!
 refused 1 "^zbud estimate: no pages to measure: none that zswap would be given" \
-	est --mapping NOMATCH --pid "$victim"
+	est --once --mapping NOMATCH --pid "$victim"
 kill "$victim"
 wait "$victim" 2>/dev/null
 victim=
@@ -172,11 +174,32 @@ if works est --raw "$zbud" --compressor lz4,zstd --zpool zbud,ideal --save-sizes
 		pass || fail "table: $(head -12 "$tmp/out")"
 	works "$zbud" inspect --sizes "$tmp/sizes" && pass
 fi
-# A command read at its own SIGSTOP, then let go to exit.
-if works est --compressor lz4 --zpool zbud -- sh -c 'kill -STOP $$; exit 0'; then
-	grep -qE "^zbud estimate: command [0-9]+ \(sh\), read at its SIGSTOP$" "$tmp/out" &&
-		pass || fail "SIGSTOP: $(head -3 "$tmp/out")"
+# A command read once at its own SIGSTOP, then let go to exit; followed,
+# its end said, and its output its own: the report on stderr, or -o.
+if works est --once -o "$tmp/rep" --compressor lz4 --zpool zbud -- sh -c 'kill -STOP $$; exit 0'; then
+	grep -qE "^zbud estimate: command [0-9]+ \(sh\), read at its SIGSTOP$" "$tmp/rep" &&
+		pass || fail "SIGSTOP: $(head -3 "$tmp/rep")"
 fi
+"$zbud" estimate --json --compressor lz4 --zpool zbud -- sh -c 'echo hello; exit 3' >"$tmp/out" 2>"$tmp/err"
+st=$?
+[ "$st" = 0 ] && [ "$(cat "$tmp/out")" = hello ] &&
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["command"]["exit_status"] == 3' "$tmp/err" &&
+	pass || fail "a command's output and its end: exit $st, out $(head -c 100 "$tmp/out"), err $(head -c 300 "$tmp/err")"
+if works est -o "$tmp/rep" --compressor lz4 --zpool zbud -- sh -c 'kill -9 $$'; then
+	grep -qE "^zbud estimate: command [0-9]+ \(sh\), followed for [0-9.]+ s: it was killed by signal 9 " "$tmp/rep" &&
+		pass || fail "killed: $(head -3 "$tmp/rep")"
+fi
+# Bad targets over time: no cgroup, a process that ends mid-run.
+refused 2 "^zbud estimate: no cgroup '/nonexistent/zbud': neither it nor a path below a cgroup root" \
+	est --cgroup /nonexistent/zbud
+sh -c 'sleep 1' &
+victim=$!
+if works est --pid "$victim" --compressor lz4 --zpool zbud; then
+	grep -qE "^zbud estimate: process $victim \([a-z]+\), followed for [0-9.]+ s: its processes ended$" "$tmp/out" &&
+		pass || fail "ended mid-run: $(head -3 "$tmp/out")"
+fi
+wait "$victim" 2>/dev/null
+victim=
 # A sample says so, with intervals.
 if works est --raw "$zbud" --compressor lz4 --sample-pages 20 --seed 7; then
 	grep -qE '^sample: [0-9]+ pages .*20 replicates of [0-9]+, seed 7;' "$tmp/out" &&
@@ -186,9 +209,10 @@ fi
 # The JSON, full and sampled, against the schema in docs/estimate.md (when
 # python3 has jsonschema: python3-jsonschema).
 if python3 -c 'import jsonschema' 2>/dev/null; then
-	for args in "--compressor lz4,zstd:3" "--sample-pages 20 --zpool zsmalloc,ideal"; do
+	for args in "--raw $zbud --compressor lz4,zstd:3" "--raw $zbud --sample-pages 20 --zpool zsmalloc,ideal" \
+		"--compressor lz4 --zpool zbud,ideal --every 0.05 -- sh -c 'x=\$(seq 100000); sleep 0.3'"; do
 		# shellcheck disable=SC2086
-		works est --raw "$zbud" --json $args || continue
+		eval works est --json -o "$tmp/out" $args || continue
 		python3 - "$src/docs/estimate.md" "$tmp/out" <<-'EOF' && pass || fail "schema: $args"
 		import json, re, sys, jsonschema
 		schema = json.loads(re.findall(r"```json\n(.*?)```", open(sys.argv[1]).read(), re.S)[1])
@@ -215,9 +239,9 @@ fi
 
 # The built-in workload, when python3 is here.
 if command -v python3 >/dev/null; then
-	if works est --compressor lz4 --zpool zbud --sample-pages 400 --json; then
-		grep -q '"kind": "built-in"' "$tmp/out" && grep -q '"read_at": "SIGSTOP"' "$tmp/out" &&
-			pass || fail "built-in: $(head -c 600 "$tmp/out")"
+	if works est --compressor lz4 --zpool zbud --sample-pages 400 --json -o "$tmp/rep"; then
+		grep -q '"kind": "built-in"' "$tmp/rep" && grep -q '"read_at": "SIGSTOP"' "$tmp/rep" &&
+			pass || fail "built-in: $(head -c 600 "$tmp/rep")"
 	fi
 fi
 

@@ -8,13 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "estimate_cli.h"
 
 #define PAGE ZSWAP_PAGE_SIZE
 #define MIB 1048576.0
-#define JSON_VERSION 1
 
 /*
  * The text histogram's rows, by 64-byte bucket (bucket b: 64(b-1)+1 to 64b
@@ -53,8 +50,8 @@ static const char *what_pages(const struct est_report *rep)
 	if (!strcmp(rep->kind, "raw"))
 		return "pages";
 	if (!strcmp(rep->kind, "core"))
-		return rep->all ? "pages" : "anonymous pages";
-	return rep->all ? "pages in memory" : "anonymous private pages in memory";
+		return rep->args->sel.all ? "pages" : "anonymous pages";
+	return rep->args->sel.all ? "pages in memory" : "pages zswap would be given";
 }
 
 static const char *plural(uint64_t n)
@@ -62,28 +59,99 @@ static const char *plural(uint64_t n)
 	return n == 1 ? "" : "s";
 }
 
-static void print_target(FILE *f, const struct est_report *rep)
+/* "command 123 (sort)", "processes 1, 2", "cgroup /sys/...", "raw file 'x'" */
+static void print_who(FILE *f, const struct est_report *rep)
 {
-	const struct target_counts *n = rep->counts;
-	const bool file = rep->pid == 0;
+	const struct est_args *a = rep->args;
 
-	fprintf(f, "zbud estimate: ");
 	if (!strcmp(rep->kind, "built-in"))
 		fprintf(f, "the built-in workload (a Python heap), pid %ld", rep->pid);
-	else if (!file)
-		fprintf(f, "%s %ld (%s)", rep->kind, rep->pid, rep->name ? rep->name : "?");
+	else if (!strcmp(rep->kind, "command") || !strcmp(rep->kind, "process"))
+		fprintf(f, "%s %ld (%s)", rep->kind, rep->pid, rep->name);
+	else if (!strcmp(rep->kind, "processes"))
+		for (size_t i = 0; i < a->npids; i++)
+			fprintf(f, "%s%d", i ? ", " : "processes ", (int)a->pid[i]);
+	else if (!strcmp(rep->kind, "cgroup"))
+		for (size_t i = 0; i < a->ncgroups; i++)
+			fprintf(f, "%s%s", i ? ", " : "cgroup ", a->cgroup[i]);
 	else
 		fprintf(f, "%s file '%s'", rep->kind, rep->name);
+	if (a->npids && a->ncgroups)
+		fprintf(f, " and %zu cgroup%s", a->ncgroups, plural(a->ncgroups));
+	if (a->follow)
+		fprintf(f, " and what %s starts", a->npids > 1 ? "they" : "it");
+}
+
+static void print_when(FILE *f, const struct est_report *rep)
+{
+	const struct est_follow *fo = rep->follow;
+
+	if (fo) {
+		fprintf(f, ", followed for %.1f s", fo->seconds);
+		if (rep->ended)
+			fprintf(f, ": it %s", rep->ended);
+		else if (fo->interrupted)
+			fprintf(f, ": stopped following (%s)",
+				rep->args->duration > 0 && fo->seconds >= rep->args->duration
+				? "--duration" : "a signal");
+		else if (fo->lost)
+			fprintf(f, ": its processes ended");
+		return;
+	}
 	if (rep->at)
 		fprintf(f, !strcmp(rep->at, "running") ? ", read while it ran"
 			   : !strcmp(rep->at, "stopped") ? ", read while it was stopped"
 			   : !strcmp(rep->at, "delay") ? ", read after the delay" : ", read at its %s",
 			rep->at);
-	fprintf(f, "\npages: %llu %s (%.1f MiB) in %llu %s%s%s%s%s\n",
-		(unsigned long long)n->pages, what_pages(rep), (double)n->pages * PAGE / MIB,
-		(unsigned long long)n->mappings, !strcmp(rep->kind, "core") ? "segment" : "mapping",
-		plural(n->mappings), rep->mapping ? " named like '" : "",
-		rep->mapping ? rep->mapping : "", rep->mapping ? "'" : "");
+	if (rep->ended)
+		fprintf(f, "; it %s", rep->ended);
+}
+
+/* Over time: where the peak was, and the series. */
+static void print_peak(FILE *f, const struct est_report *rep)
+{
+	const struct est_follow *fo = rep->follow;
+	const struct follow_point *p = &fo->peak_point;
+
+	fprintf(f, "peak: %llu pages (%.1f MiB) at %.2f s, %u process%s, read %s\n",
+		(unsigned long long)rep->res->population,
+		(double)rep->res->population * PAGE / MIB, p->t, p->processes,
+		p->processes == 1 ? "" : "es", p->why == FOLLOW_SIGSTOP ? "at its SIGSTOP"
+		: p->why == FOLLOW_EXIT ? "at a process's exit" : "as it ran");
+	if ((double)fo->most_pages > 1.01 * (double)rep->res->population)
+		fprintf(f, "      (counted at most: %llu pages, %.1f MiB, at %.2f s, between readings)\n",
+			(unsigned long long)fo->most_pages, (double)fo->most_pages * PAGE / MIB,
+			fo->most_t);
+	fprintf(f, "series: %zu points over %.1f s, %u reading%s (--json, --csv, --plot show them)\n",
+		fo->npoints, fo->seconds, fo->measurements, plural(fo->measurements));
+}
+
+static void print_target(FILE *f, const struct est_report *rep)
+{
+	const struct target_counts *n = &rep->res->counts;
+	const bool procs = strcmp(rep->kind, "core") && strcmp(rep->kind, "raw");
+
+	fprintf(f, "zbud estimate: ");
+	print_who(f, rep);
+	print_when(f, rep);
+	fputc('\n', f);
+	if (rep->follow)
+		print_peak(f, rep);
+	fprintf(f, "pages: %llu %s (%.1f MiB) in %llu %s%s", (unsigned long long)n->pages,
+		what_pages(rep), (double)n->pages * PAGE / MIB, (unsigned long long)n->mappings,
+		!strcmp(rep->kind, "core") ? "segment" : "mapping", plural(n->mappings));
+	if (procs && n->processes > 1)
+		fprintf(f, " of %u processes", n->processes);
+	if (rep->args->sel.mapping)
+		fprintf(f, " named like '%s'", rep->args->sel.mapping);
+	fputc('\n', f);
+	if (procs && (n->shared || n->duplicate))
+		fprintf(f, "shared: %llu of the pages are mapped by another process too%s\n",
+			(unsigned long long)(n->shared + n->duplicate), rep->frames
+			? "; those of this target counted once (by frame)"
+			: n->processes > 1 ? "; those shared within this target are counted each time "
+					      "(frames are shown to root only): the sums are an upper bound"
+			: "");
 	fprintf(f, "skipped: %llu not in memory, %llu swapped out, %.0f unreadable",
 		(unsigned long long)n->not_resident, (unsigned long long)n->swapped,
 		rep->res->unreadable.value);
@@ -214,117 +282,10 @@ int estimate_print_table(FILE *f, const struct est_report *rep)
 	return ferror(f) ? -EIO : 0;
 }
 
-/* ---- JSON ---- */
-
-/* Whole numbers as integers, so that exact counts read as such. */
-static json_t *number(double v)
+int estimate_save_sizes(FILE *f, const uint16_t *size, size_t n)
 {
-	return v == floor(v) && fabs(v) < 9007199254740992.0 ? json_integer((json_int_t)v)
-							   : json_real(v);
-}
-
-static json_t *value(const struct est_value *v)
-{
-	return json_pack("{s:o,s:o,s:o}", "value", number(v->value), "low", number(v->low),
-			 "high", number(v->high));
-}
-
-static json_t *or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *target_json(const struct est_report *rep)
-{
-	const struct target_counts *n = rep->counts;
-
-	return json_pack("{s:s,s:o,s:o,s:o,s:s,s:o,s:I,s:I,s:{s:I,s:I,s:I,s:o}}",
-			 "kind", rep->kind, "name", or_null(rep->name),
-			 "pid", rep->pid ? json_integer(rep->pid) : json_null(),
-			 "read_at", or_null(rep->at), "pages", rep->all ? "all" : "anonymous",
-			 "mapping", or_null(rep->mapping),
-			 "selected_pages", (json_int_t)n->pages, "mappings", (json_int_t)n->mappings,
-			 "skipped", "not_resident", (json_int_t)n->not_resident,
-			 "swapped", (json_int_t)n->swapped, "not_in_file", (json_int_t)n->not_in_file,
-			 "unreadable", value(&rep->res->unreadable));
-}
-
-static json_t *sample_json(const struct est_report *rep)
-{
-	const struct est_result *r = rep->res;
-	const struct est_config *cfg = rep->cfg;
-
-	if (!r->sampled)
-		return json_null();
-	return json_pack("{s:o,s:o,s:I,s:i,s:I,s:I,s:f,s:s,s:I}",
-			 "fraction", cfg->sample_fraction > 0 ? json_real(cfg->sample_fraction)
-							      : json_null(),
-			 "pages_asked", cfg->sample_pages ? json_integer((json_int_t)cfg->sample_pages)
-							  : json_null(),
-			 "seed", (json_int_t)cfg->seed, "replicates", EST_REPLICATES,
-			 "pages_per_replicate", (json_int_t)r->strata,
-			 "pages_measured", (json_int_t)r->measured, "confidence", 0.95,
-			 "interval", "delete-a-group jackknife over the replicates, Student t",
-			 "pool_objects", (json_int_t)r->pool_objects);
-}
-
-static json_t *codec_json(const struct est_report *rep, int c)
-{
-	const struct est_codec_result *k = &rep->res->codec[c];
-	json_t *buckets = json_array(), *zpools = json_object();
-
-	for (int b = 1; b <= EST_NBUCKETS; b++)
-		json_array_append_new(buckets, json_integer((json_int_t)k->hist[b]));
-	for (int z = 0; z < rep->cfg->nzpools; z++) {
-		json_t *cell = json_object();
-
-		for (int f = 0; f < EST_NFIGURES; f++)
-			json_object_set_new(cell, est_figure_name[f], value(&k->fig[z][f]));
-		json_object_set_new(zpools, rep->cfg->zpool[z], cell);
-	}
-	return json_pack("{s:s,s:s,s:i,s:f,s:f,s:{s:i,s:I,s:I,s:o},s:o}",
-			 "name", rep->cfg->codec[c].comp->name, "label", rep->cfg->codec[c].label,
-			 "level", rep->cfg->codec[c].level,
-			 "compress_ns_per_page", k->compress_ns,
-			 "decompress_ns_per_page", k->decompress_ns,
-			 "histogram", "bucket_bytes", EST_BUCKET,
-			 "same_filled", (json_int_t)k->hist[EST_HIST_SAME],
-			 "over_page", (json_int_t)k->hist[EST_HIST_OVER], "buckets", buckets,
-			 "zpools", zpools);
-}
-
-int estimate_print_json(FILE *f, const struct est_report *rep)
-{
-	const struct est_result *r = rep->res;
-	json_t *codecs = json_array(), *zpools = json_array(), *root;
-	int err;
-
-	for (int z = 0; z < rep->cfg->nzpools; z++)
-		json_array_append_new(zpools, json_pack("{s:s,s:i}", "name", rep->cfg->zpool[z],
-							"largest_object", r->max_object[z]));
-	for (int c = 0; c < rep->cfg->ncodecs; c++)
-		json_array_append_new(codecs, codec_json(rep, c));
-	root = json_pack("{s:i,s:i,s:o,s:o,s:{s:I,s:I,s:i,s:f,s:f},s:o,s:o}",
-			 "version", JSON_VERSION, "page_size", PAGE,
-			 "target", target_json(rep), "sample", sample_json(rep),
-			 "run", "population", (json_int_t)r->population,
-			 "measured", (json_int_t)r->measured, "threads", (int)r->threads,
-			 "measure_seconds", r->seconds_measure, "pool_seconds", r->seconds_pools,
-			 "zpools", zpools, "compressors", codecs);
-	if (!root)
-		return -ENOMEM;
-	/* A write that failed says why (> /dev/full: ENOSPC), as the table does. */
-	errno = 0;
-	err = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || fputc('\n', f) == EOF
-		? (errno ? -errno : -EIO) : 0;
-	json_decref(root);
-	return err;
-}
-
-int estimate_save_sizes(FILE *f, const struct est_result *res)
-{
-	for (size_t i = 0; i < res->nsizes; i++)
-		if (fprintf(f, "%u\n", res->sizes[i]) < 0)
+	for (size_t i = 0; i < n; i++)
+		if (fprintf(f, "%u\n", size[i]) < 0)
 			return -errno;
 	return 0;
 }

@@ -18,8 +18,14 @@
  * pool of that allocator ("ideal": ceil(compressed bytes / 4096)).  The
  * entries' own memory (zswap's ~80 bytes a stored page) is left out.
  *
- * Compression runs on many threads, a compressor context each; each pool is
- * filled by one thread, as its page order matters.
+ * Pages are taken a window at a time (est_config.window, 65536 pages by
+ * default): read and compressed on many threads, a compressor context
+ * each, then each window's sizes given to a fresh pool of each allocator,
+ * by one thread a pool, as its page order matters.  A pool's growth over
+ * the second half of a window is what each page costs it; its first
+ * window's fixed cost (partly used pages) is counted once.  A target of
+ * one window is measured exactly; of more, with memory that does not grow
+ * with the target (no list of its pages is kept, only a window's sizes).
  */
 #ifndef ZBUD_ESTIMATE_H
 #define ZBUD_ESTIMATE_H
@@ -57,6 +63,12 @@
  * as it is. */
 #define EST_MIN_SAMPLE 2000
 
+/* Pages taken at a time: read, compressed, their sizes kept, given to
+ * fresh pools.  Large enough that a pool's growth over half of it is
+ * steady (a zsmalloc pool has ~250 classes of partly used zspages), small
+ * enough that a window's sizes and pools cost a few MiB. */
+#define EST_WINDOW 65536
+
 struct est_config {
 	struct est_codec codec[EST_MAX_CODECS];
 	int ncodecs;
@@ -67,7 +79,14 @@ struct est_config {
 					   EST_MIN_SAMPLE pages are drawn */
 	uint64_t sample_pages;          /* both 0: every page */
 	uint64_t seed;
-	bool keep_sizes;                /* est_result.sizes */
+	size_t window;                  /* pages a window; 0: EST_WINDOW */
+	bool no_intervals;              /* a sample's figures only, no jackknife */
+	bool keep;                      /* a sample of one window: kept in the
+					   result, for estimate_refigure() */
+	/* Called with the first compressor's sizes of the stored pages (1 to
+	 * 4096 bytes), in page order, a window at a time. */
+	void (*sizes)(void *arg, const uint16_t *size, size_t n);
+	void *sizes_arg;
 	/* Called every tenth of a second from the calling thread, and once at
 	 * the end of each phase ("pages", then "pools"). */
 	void (*progress)(void *arg, const char *what, uint64_t done, uint64_t total);
@@ -101,7 +120,10 @@ struct est_codec_result {
 	struct est_value fig[EST_MAX_ZPOOLS][EST_NFIGURES];
 };
 
+struct est_kept;
+
 struct est_result {
+	struct target_counts counts;    /* the walk's (a sample's: its second walk) */
 	uint64_t population;            /* the target's pages */
 	uint64_t measured;              /* pages drawn and read: all, or the sample */
 	struct est_value unreadable;    /* pages that could not be read */
@@ -111,20 +133,32 @@ struct est_result {
 	unsigned int threads;
 	double seconds_measure, seconds_pools;
 	unsigned int max_object[EST_MAX_ZPOOLS];
+	uint64_t windows;               /* of pages taken at a time */
+	bool intervals;                 /* low, high: a jackknife's; else = value */
 	struct est_codec_result codec[EST_MAX_CODECS];
-	unsigned int *sizes;            /* keep_sizes: the first compressor's compressed */
-	size_t nsizes;                  /* sizes of the pages measured, in page order */
+	struct est_kept *kept;          /* est_config.keep: the sample's sizes */
 };
 
 /*
- * estimate_run - measure @t as @cfg says into @r
+ * estimate_run - measure @t as @cfg says into @r (zeroed first)
  *
- * Returns 0, or a negative errno with a message in @why: the target lost
- * (target_read()), a compressor failing, -ENOMEM.
+ * Walks the target once, twice for a sample (to count, then to draw).
+ * Returns 0, or a negative errno with a message in @why: the target's walk
+ * (target_walk()), a compressor failing, -ENOMEM.
  */
 int estimate_run(struct target *t, const struct est_config *cfg, struct est_result *r,
 		 char *why, size_t len);
 
+/*
+ * estimate_refigure - @r's figures again from its kept sample, as @cfg
+ * says (its intervals, its sizes function); nothing is read again
+ *
+ * Returns 0, -EINVAL when @r kept nothing, -ENOMEM, with @why.
+ */
+int estimate_refigure(struct est_result *r, const struct est_config *cfg, char *why,
+		      size_t len);
+
+/* estimate_free - what @r holds (its kept sample); @r stays readable */
 void estimate_free(struct est_result *r);
 
 #endif /* ZBUD_ESTIMATE_H */

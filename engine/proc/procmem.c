@@ -221,6 +221,28 @@ void procmem_close(struct procmem *pm)
 	free(pm);
 }
 
+bool procmem_frames_visible(void)
+{
+	static int visible = -1;
+	volatile unsigned char probe[2 * PAGE];
+	uint64_t entry = 0;
+	int fd;
+
+	if (visible >= 0)
+		return visible;
+	/* A page of this stack, surely in memory once written. */
+	probe[PAGE] = 1;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && pread(fd, &entry, sizeof(entry),
+			     (off_t)((uintptr_t)&probe[PAGE] / (uintptr_t)sysconf(_SC_PAGESIZE) * 8)) !=
+		       sizeof(entry))
+		entry = 0;
+	if (fd >= 0)
+		close(fd);
+	visible = (entry & PM_PRESENT) && PM_PFN(entry);
+	return visible;
+}
+
 pid_t procmem_pid(const struct procmem *pm)
 {
 	return pm->pid;

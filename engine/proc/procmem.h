@@ -112,6 +112,11 @@ int procmem_walk(struct procmem *pm, const struct procmem_select *sel, struct pf
 int procmem_read(struct procmem *pm, const uint64_t *addr, size_t n, unsigned char *buf,
 		 bool *ok);
 
+/* procmem_frames_visible - whether pagemap shows frame numbers to this
+ * process (CAP_SYS_ADMIN): without them, pages two processes share cannot
+ * be told apart */
+bool procmem_frames_visible(void);
+
 /*
  * procmem_state - one letter from /proc/PID/stat ('R', 'S', 'T', 'Z', ...)
  * and the process's name; 0 when there is no such process

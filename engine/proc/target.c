@@ -1,6 +1,6 @@
 /*
- * target.c - where each page of a target is, and reading it: processes and
- * plain files here, core files in target_core.c
+ * target.c - a target's kinds, its walk and its reading: plain files and
+ * buffers here, core files in target_core.c, processes in target_procs.c
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,29 +26,14 @@ struct target *target_new(enum target_kind kind)
 	return t;
 }
 
-int target_add(struct target *t, uint64_t where)
-{
-	if (t->counts.pages == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 4096;
-		uint64_t *w = realloc(t->where, cap * sizeof(*w));
-
-		if (!w)
-			return -ENOMEM;
-		t->where = w;
-		t->cap = cap;
-	}
-	t->where[t->counts.pages++] = where;
-	return 0;
-}
-
 enum target_kind target_kind(const struct target *t)
 {
 	return t->kind;
 }
 
-const struct target_counts *target_counts(const struct target *t)
+bool target_frames(const struct target *t)
 {
-	return &t->counts;
+	return t->frames;
 }
 
 void target_close(struct target *t)
@@ -57,47 +42,9 @@ void target_close(struct target *t)
 		return;
 	if (t->fd >= 0)
 		close(t->fd);
-	procmem_close(t->pm);
-	free(t->where);
+	target_close_procs(t);
+	free(t->seg);
 	free(t);
-}
-
-/* ---- processes ---- */
-
-static int add_pages(void *arg, const uint64_t *addr, size_t n)
-{
-	struct target *t = arg;
-	int err = 0;
-
-	for (size_t i = 0; i < n && !err; i++)
-		err = target_add(t, addr[i]);
-	return err;
-}
-
-int target_open_process(struct target **tp, pid_t pid, const struct procmem_select *sel,
-			char *why, size_t len)
-{
-	struct target *t = target_new(TARGET_PROCESS);
-	struct procmem_counts c = { 0 };
-	int err = t ? procmem_open(&t->pm, pid, why, len) : -ENOMEM;
-
-	*tp = NULL;
-	if (!err) {
-		err = procmem_walk(t->pm, sel, NULL, &c, add_pages, t, why, len);
-		t->counts = (struct target_counts){
-			.pages = t->counts.pages, .mappings = c.mappings, .shared = c.shared,
-			.not_resident = c.not_resident, .swapped = c.swapped,
-			.unevictable = c.unevictable,
-		};
-	}
-	if (err == -ENOMEM)
-		snprintf(why, len, "out of memory");
-	if (err) {
-		target_close(t);
-		return err;
-	}
-	*tp = t;
-	return 0;
 }
 
 /* ---- files ---- */
@@ -154,15 +101,9 @@ int target_open_file(struct target *t, const char *path, uint64_t *size, char *w
 int target_open_raw(struct target **tp, const char *path, char *why, size_t len)
 {
 	struct target *t = target_new(TARGET_RAW);
-	uint64_t size = 0;
-	int err = t ? target_open_file(t, path, &size, why, len) : -ENOMEM;
+	int err = t ? target_open_file(t, path, &t->size, why, len) : -ENOMEM;
 
-	for (uint64_t off = 0; !err && off < size; off += TPAGE) {
-		const uint64_t bytes = size - off < TPAGE ? size - off : TPAGE;
-
-		err = target_add(t, FILE_SPAN(off, bytes));
-	}
-	if (!err && !size) {
+	if (!err && !t->size) {
 		snprintf(why, len, "'%s' is empty: no pages to measure", path);
 		err = -ENODATA;
 	}
@@ -172,45 +113,118 @@ int target_open_raw(struct target **tp, const char *path, char *why, size_t len)
 		target_close(t);
 		t = NULL;
 	}
-	if (t)
-		t->counts.mappings = 1;
 	*tp = t;
 	return err;
 }
 
+int target_open_buffer(struct target **tp, const unsigned char *pages, size_t n)
+{
+	struct target *t = target_new(TARGET_RAW);
+
+	if (t) {
+		t->pages = pages;
+		t->npages = n;
+	}
+	*tp = t;
+	return t ? 0 : -ENOMEM;
+}
+
+/* A file's pages, or a buffer's, WALK_BATCH at a time. */
+static int walk_raw(struct target *t, struct target_counts *c, target_fn fn, void *arg)
+{
+	struct target_page p[WALK_BATCH];
+	const uint64_t pages = t->pages ? t->npages : (t->size + TPAGE - 1) / TPAGE;
+	int err = 0;
+
+	c->mappings = pages > 0;
+	for (uint64_t i = 0; !err && i < pages;) {
+		size_t n = 0;
+
+		for (; n < WALK_BATCH && i < pages; n++, i++) {
+			const uint64_t off = i * TPAGE, left = t->size - off;
+
+			p[n].where = t->pages ? i : FILE_SPAN(off, left < TPAGE ? left : TPAGE);
+			p[n].proc = 0;
+		}
+		c->pages += n;
+		err = fn ? fn(arg, p, n) : 0;
+	}
+	return err;
+}
+
+int target_walk(struct target *t, struct target_counts *c, target_fn fn, void *arg, char *why,
+		size_t len)
+{
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	if (t->kind == TARGET_PROCESS)
+		return target_walk_procs(t, c, fn, arg, why, len);
+	err = t->kind == TARGET_CORE ? target_walk_core(t, c, fn, arg) : walk_raw(t, c, fn, arg);
+	if (err == -ENOMEM)
+		snprintf(why, len, "out of memory");
+	return err;
+}
+
+/* ---- reading ---- */
+
 /* Runs of whole pages that follow each other in the file: one pread() each. */
-static int read_file(struct target *t, const uint64_t *index, size_t n, unsigned char *buf,
-		     bool *ok)
+static void read_file(struct target *t, const struct target_page *p, size_t n,
+		      unsigned char *buf, bool *ok)
 {
 	for (size_t i = 0, j; i < n; i = j) {
-		const uint64_t off = SPAN_OFFSET(t->where[index[i]]);
-		size_t bytes = SPAN_BYTES(t->where[index[i]]), got;
+		const uint64_t off = SPAN_OFFSET(p[i].where);
+		size_t bytes = SPAN_BYTES(p[i].where), got;
 
 		for (j = i + 1; j < n && bytes == (j - i) * TPAGE &&
-		     SPAN_OFFSET(t->where[index[j]]) == off + bytes; j++)
-			bytes += SPAN_BYTES(t->where[index[j]]);
+		     SPAN_OFFSET(p[j].where) == off + bytes; j++)
+			bytes += SPAN_BYTES(p[j].where);
 		got = target_pread(t->fd, buf + i * TPAGE, bytes, off);
 		for (size_t k = i; k < j; k++) {
-			const size_t at = (k - i) * TPAGE, want = SPAN_BYTES(t->where[index[k]]);
+			const size_t at = (k - i) * TPAGE, want = SPAN_BYTES(p[k].where);
 
 			ok[k] = got >= at + want;
 			if (ok[k] && want < TPAGE)
 				memset(buf + k * TPAGE + want, 0, TPAGE - want);
 		}
 	}
-	return 0;
 }
 
-int target_read(struct target *t, const uint64_t *index, size_t n, unsigned char *buf,
-		bool *ok)
+/* Runs of one process's pages: one procmem_read() each. */
+static int read_procs(struct target *t, const struct target_page *p, size_t n,
+		      unsigned char *buf, bool *ok)
 {
 	uint64_t addr[TARGET_READ_MAX];
 
+	for (size_t i = 0, j; i < n; i = j) {
+		const uint32_t proc = p[i].proc;
+
+		if (proc >= t->npm)
+			return -EINVAL;
+		for (j = i; j < n && p[j].proc == proc; j++)
+			addr[j - i] = p[j].where;
+		/* A process that ended: its pages unread, the others read. */
+		if (procmem_read(t->pm[proc], addr, j - i, buf + i * TPAGE, ok + i))
+			memset(ok + i, 0, (j - i) * sizeof(*ok));
+	}
+	return 0;
+}
+
+int target_read(struct target *t, const struct target_page *p, size_t n, unsigned char *buf,
+		bool *ok)
+{
 	if (n > TARGET_READ_MAX)
 		return -EINVAL;
-	if (t->kind != TARGET_PROCESS)
-		return read_file(t, index, n, buf, ok);
-	for (size_t i = 0; i < n; i++)
-		addr[i] = t->where[index[i]];
-	return procmem_read(t->pm, addr, n, buf, ok);
+	if (t->kind == TARGET_PROCESS)
+		return read_procs(t, p, n, buf, ok);
+	if (!t->pages) {
+		read_file(t, p, n, buf, ok);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ok[i] = p[i].where < t->npages;
+		if (ok[i])
+			memcpy(buf + i * TPAGE, t->pages + p[i].where * TPAGE, TPAGE);
+	}
+	return 0;
 }

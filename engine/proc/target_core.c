@@ -274,25 +274,54 @@ static bool in_hole(struct extents *x, uint64_t pos, uint64_t len)
 	return !x->unknown && pos + len <= x->data;
 }
 
-static int add_segment(struct target *t, const Elf64_Phdr *ph, uint64_t size, struct extents *x)
+/* Remember a segment to walk: what of it lies in the file. */
+static int add_segment(struct target *t, const Elf64_Phdr *ph, uint64_t size)
 {
-	const uint64_t in_file = ph->p_offset >= size ? 0
-				 : ph->p_filesz < size - ph->p_offset ? ph->p_filesz
-								       : size - ph->p_offset;
-	const uint64_t file_pages = (in_file + TPAGE - 1) / TPAGE;
-	const uint64_t before = t->counts.pages;
+	struct segment *more = realloc(t->seg, (t->nseg + 1) * sizeof(*more));
 
-	for (uint64_t o = 0; o < in_file; o += TPAGE) {
-		const uint64_t at = ph->p_offset + o, bytes = in_file - o < TPAGE ? in_file - o : TPAGE;
-
-		if (in_hole(x, at, bytes))
-			t->counts.not_resident++;
-		else if (target_add(t, FILE_SPAN(at, bytes)))
-			return -ENOMEM;
-	}
-	t->counts.not_in_file += (ph->p_memsz + TPAGE - 1) / TPAGE - file_pages;
-	t->counts.mappings += t->counts.pages > before;
+	if (!more)
+		return -ENOMEM;
+	t->seg = more;
+	t->seg[t->nseg++] = (struct segment){
+		.offset = ph->p_offset, .memsz = ph->p_memsz,
+		.in_file = ph->p_offset >= size ? 0 : ph->p_filesz < size - ph->p_offset
+			   ? ph->p_filesz : size - ph->p_offset,
+	};
 	return 0;
+}
+
+int target_walk_core(struct target *t, struct target_counts *c, target_fn fn, void *arg)
+{
+	struct extents x = { .fd = t->fd };
+	struct target_page p[WALK_BATCH];
+	int err = 0;
+
+	for (size_t s = 0; !err && s < t->nseg; s++) {
+		const struct segment *g = &t->seg[s];
+		const uint64_t before = c->pages;
+		size_t n = 0;
+
+		for (uint64_t o = 0; !err && o < g->in_file; o += TPAGE) {
+			const uint64_t at = g->offset + o;
+			const uint64_t bytes = g->in_file - o < TPAGE ? g->in_file - o : TPAGE;
+
+			if (in_hole(&x, at, bytes)) {
+				c->not_resident++;
+				continue;
+			}
+			p[n++] = (struct target_page){ FILE_SPAN(at, bytes), 0 };
+			c->pages++;
+			if (n == WALK_BATCH) {
+				err = fn ? fn(arg, p, n) : 0;
+				n = 0;
+			}
+		}
+		if (n && !err)
+			err = fn ? fn(arg, p, n) : 0;
+		c->not_in_file += (g->memsz + TPAGE - 1) / TPAGE - (g->in_file + TPAGE - 1) / TPAGE;
+		c->mappings += c->pages > before;
+	}
+	return err;
 }
 
 int target_open_core(struct target **tp, const char *path, const struct procmem_select *sel,
@@ -300,7 +329,6 @@ int target_open_core(struct target **tp, const char *path, const struct procmem_
 {
 	struct target *t = target_new(TARGET_CORE);
 	struct files files = { NULL, 0 };
-	struct extents x = { .fd = -1 };
 	Elf64_Phdr *ph = NULL;
 	uint64_t size = 0, phnum = 0;
 	int err = t ? target_open_file(t, path, &size, why, len) : -ENOMEM;
@@ -314,10 +342,9 @@ int target_open_core(struct target **tp, const char *path, const struct procmem_
 			err = read_notes(t->fd, &ph[i], size, &files);
 	if (!err && files.n)
 		qsort(files.r, files.n, sizeof(files.r[0]), by_range);
-	x.fd = t ? t->fd : -1;
 	for (uint64_t i = 0; !err && i < phnum; i++)
 		if (ph[i].p_type == PT_LOAD && (sel->all || !file_backed(&files, ph[i].p_vaddr)))
-			err = add_segment(t, &ph[i], size, &x);
+			err = add_segment(t, &ph[i], size);
 	if (err == -ENOMEM)
 		snprintf(why, len, "out of memory");
 	free(files.r);

@@ -1,12 +1,14 @@
 /*
- * target_internal.h - what target.c and target_core.c share
+ * target_internal.h - what the target files share: target.c (files, a
+ * buffer; reading), target_core.c (core files), target_procs.c (processes)
  *
- * A target is a list of where[] words, one a page, found when it is opened:
+ * A page's where word:
  *
- *   process   the page's address, read through procmem
- *   core/raw  the page's offset in the file << 12 | (its bytes - 1): the
- *             last page of a file or of a segment may be short, and reads
- *             zero-padded, as memory past a segment's file size is zeros
+ *   processes  its address in process proc of the walk
+ *   core/raw   its offset in the file << 12 | (its bytes - 1): the last page
+ *              of a file or of a segment may be short, and reads
+ *              zero-padded, as memory past a segment's file size is zeros
+ *   buffer     its index
  */
 #ifndef ZBUD_TARGET_INTERNAL_H
 #define ZBUD_TARGET_INTERNAL_H
@@ -20,18 +22,30 @@
 #define FILE_SPAN(off, bytes) ((off) << 12 | ((bytes) - 1))
 #define SPAN_OFFSET(span) ((span) >> 12)
 #define SPAN_BYTES(span) ((size_t)((span) & 0xfff) + 1)
+#define WALK_BATCH 1024                 /* pages given to a walk's function at once */
+
+/* A core's segment that is walked: what of it is in the file. */
+struct segment {
+	uint64_t offset, in_file, memsz;
+};
 
 struct target {
 	enum target_kind kind;
-	struct target_counts counts;
-	uint64_t *where;                /* a page's address, or its FILE_SPAN() */
-	size_t cap;
 	int fd;                         /* the file */
-	struct procmem *pm;             /* the process */
+	uint64_t size;                  /* raw: the file's bytes */
+	struct segment *seg;            /* core */
+	size_t nseg;
+	const unsigned char *pages;     /* buffer */
+	size_t npages;
+	struct procset *set;            /* processes */
+	struct procmem_select sel;
+	bool frames;
+	struct pfnset *seen;
+	struct procmem **pm;            /* the last walk's */
+	size_t npm, cap;
 };
 
 struct target *target_new(enum target_kind kind);
-int target_add(struct target *t, uint64_t where);
 
 /*
  * target_open_file - open @path for reading, never blocking (a FIFO with
@@ -43,5 +57,10 @@ int target_open_file(struct target *t, const char *path, uint64_t *size, char *w
 
 /* pread() until @len bytes, the end, or an error: the bytes read. */
 size_t target_pread(int fd, void *buf, size_t len, uint64_t off);
+
+int target_walk_core(struct target *t, struct target_counts *c, target_fn fn, void *arg);
+int target_walk_procs(struct target *t, struct target_counts *c, target_fn fn, void *arg,
+		      char *why, size_t len);
+void target_close_procs(struct target *t);
 
 #endif /* ZBUD_TARGET_INTERNAL_H */

@@ -1,0 +1,107 @@
+/*
+ * follow.h - an estimate over a workload's whole life: its pages counted
+ * as it runs, measured where it matters, and its peak
+ *
+ *	struct est_follow f = { .cfg = &cfg, .t = target, .set = set, ... };
+ *	est_follow(&f, why, len);
+ *	... f.peak: the figures at the most memory; f.series: over time ...
+ *	est_follow_free(&f);
+ *
+ * A tick counts the pages zswap would be given (a walk, no page read); a
+ * measurement reads a sample of them (EST_MIN_SAMPLE pages unless the
+ * configuration says otherwise) and estimates them.  Ticks come every
+ * `every` seconds, or, by default, at an interval that grows with the run
+ * (a hundredth of the time followed, 0.1 s to 5 s) and stays at least
+ * FOLLOW_TICK_COST times what a tick costs.  A measurement is made
+ *
+ *   - at the first tick with pages, and when the pages grow past the
+ *     largest measured by FOLLOW_GROWTH;
+ *   - when a process of the target stops itself with SIGSTOP, and when
+ *     one is held at its exit with more pages in the target than any
+ *     measurement had (a compiler's cc1 peaks just before it exits);
+ *   - otherwise every FOLLOW_PERIOD_COST times what the last one cost, so
+ *     that the series has figures all along.
+ *
+ * The peak is the measured point with the most pages; its figures are
+ * made again at the end with their intervals (estimate_refigure()).  A
+ * point between measurements has the pages, not the figures.  Memory does
+ * not grow with the run: at most FOLLOW_MAX_POINTS points, and when full,
+ * every second one goes (the one with fewer pages, a measured one kept
+ * before one that is not).
+ */
+#ifndef ZBUD_FOLLOW_H
+#define ZBUD_FOLLOW_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "child.h"
+#include "estimate.h"
+#include "procset.h"
+
+#define FOLLOW_MAX_POINTS 1024
+#define FOLLOW_GROWTH 1.10              /* pages past the largest measured: measure */
+#define FOLLOW_TICK_COST 20             /* a tick at most 1/20 of the time */
+#define FOLLOW_PERIOD_COST 20           /* a periodic measurement likewise */
+#define FOLLOW_MIN_TICK 0.1
+#define FOLLOW_MAX_TICK 5.0
+
+/* What caused a measurement. */
+enum follow_why { FOLLOW_TICK, FOLLOW_GREW, FOLLOW_SIGSTOP, FOLLOW_EXIT, FOLLOW_END };
+
+/* A point of the series. */
+struct follow_point {
+	double t;                       /* seconds since the start */
+	uint64_t pages;                 /* the pages zswap would be given then */
+	uint32_t processes;
+	bool measured;                  /* saved[] and ratio[] are there */
+	enum follow_why why;
+	float *saved, *ratio;           /* [codec * nzpools + zpool]; bytes */
+};
+
+struct est_follow {
+	/* in */
+	const struct est_config *cfg;   /* each measurement's (its intervals off) */
+	const struct est_config *final; /* the peak's, again at the end */
+	struct target *t;               /* over set */
+	struct procset *set;            /* refreshed at each tick */
+	struct child *child;            /* the command, or NULL (--pid, --cgroup) */
+	double every;                   /* 0: the interval grows with the run */
+	double duration;                /* 0: until the target ends */
+	volatile sig_atomic_t *stop;    /* set by a signal handler: stop now */
+	void (*tick)(void *arg, const struct follow_point *p);  /* NULL: none */
+	void *tick_arg;
+	/* out */
+	struct follow_point *point;
+	size_t npoints;
+	float *figs;                    /* the points' saved[] and ratio[] */
+	struct est_result peak;         /* has_peak */
+	bool has_peak;
+	struct follow_point peak_point;
+	uint64_t most_pages;            /* the most any tick counted */
+	double most_t;
+	unsigned int measurements;
+	double seconds;                 /* followed */
+	bool ended;                     /* the command ended: status */
+	int status;
+	bool interrupted;               /* *stop, or --duration */
+	bool lost;                      /* the processes went before the command did */
+};
+
+/*
+ * est_follow - follow @f's target until it ends (the command, or every
+ * process of the set), @f->duration passes, or *@f->stop
+ *
+ * Returns 0 with what was seen (even when the target ended before any
+ * measurement: has_peak false); -ENOMEM, a compressor's failure, or the
+ * ptrace refusal of every process, with @why.
+ */
+int est_follow(struct est_follow *f, char *why, size_t len);
+
+void est_follow_free(struct est_follow *f);
+
+/* follow_why_name - "tick", "grew", "SIGSTOP", "exit", "end" */
+const char *follow_why_name(enum follow_why why);
+
+#endif /* ZBUD_FOLLOW_H */
