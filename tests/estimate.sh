@@ -224,6 +224,53 @@ else
 	echo "estimate: no python3 jsonschema, so the JSON schema is not checked"
 fi
 
+# The kernel beside: its zswap's compressor, as the kernel names it.
+if [ -r /sys/module/zswap/parameters/compressor ] &&
+	works est --raw "$tmp/random" --compressor lz4 --zpool zbud --json -o "$tmp/k.json"; then
+	python3 - "$tmp/k.json" <<-'EOF' && pass || fail "kernel: $(head -c 300 "$tmp/k.json")"
+	import json, sys
+	k = json.load(open(sys.argv[1]))["kernel"]
+	assert k["zswap"]["compressor"] == open("/sys/module/zswap/parameters/compressor").read().strip()
+	EOF
+fi
+# --vs-kernel, held against a zram device this script makes itself: the
+# same pages (the file, zero-padded to whole pages, as zbud reads it), the
+# same algorithm and size give the kernel's same mm_stat.  No device left.
+zram_count() { ls /sys/block | grep -c '^zram'; }
+if [ "$(id -u)" = 0 ] && [ -e /sys/class/zram-control/hot_add ] &&
+	grep -qw lz4 /sys/block/zram*/comp_algorithm 2>/dev/null; then
+	before=$(zram_count)
+	if works est --raw "$tmp/random" --compressor lz4 --zpool zsmalloc --vs-kernel --json -o "$tmp/vs.json"; then
+		[ "$(zram_count)" = "$before" ] && pass || fail "--vs-kernel left a zram device"
+		{ cat "$tmp/random"; head -c $((25 * 4096 - 100000)) /dev/zero; } >"$tmp/padded"
+		id=$(cat /sys/class/zram-control/hot_add)
+		echo lz4 >"/sys/block/zram$id/comp_algorithm" && echo $((256 * 4096)) >"/sys/block/zram$id/disksize" &&
+			dd if="$tmp/padded" of="/dev/zram$id" bs=4096 oflag=direct conv=fsync status=none &&
+			cat "/sys/block/zram$id/mm_stat" >"$tmp/mm_stat"
+		echo 1 >"/sys/block/zram$id/reset"
+		echo "$id" >/sys/class/zram-control/hot_remove
+		python3 - "$tmp/vs.json" "$tmp/mm_stat" <<-'EOF' && pass || fail "--vs-kernel: $(cat "$tmp/mm_stat") vs $(head -c 600 "$tmp/vs.json")"
+		import json, sys
+		vs = json.load(open(sys.argv[1]))["kernel"]["vs_kernel"]
+		mm = [int(x) for x in open(sys.argv[2]).read().split()]
+		k = vs["compressors"][0]["kernel"]
+		assert vs["why_not"] is None and vs["pages"] == 25, vs
+		assert [k["orig_data_size"], k["compr_data_size"], k["same_pages"]] == [mm[0], mm[1], mm[5]], (k, mm)
+		assert len(mm) < 8 or k["huge_pages"] == mm[7], (k, mm)
+		EOF
+	fi
+else
+	echo "estimate: not root, or no zram with lz4: --vs-kernel not held against a zram device"
+fi
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	chmod 755 "$tmp" && chmod 644 "$tmp/random"
+	if works setpriv --reuid=65534 --regid=65534 --clear-groups "$zbud" estimate --raw "$tmp/random" \
+		--compressor lz4 --zpool zbud --vs-kernel; then
+		grep -q "^--vs-kernel: needs root: only root makes zram devices$" "$tmp/out" && pass ||
+			fail "--vs-kernel as nobody: $(grep vs-kernel "$tmp/out")"
+	fi
+fi
+
 # The PNG, or one line saying this zbud has no PLplot.
 "$zbud" estimate --raw "$zbud" --compressor lz4 --plot "$tmp/e.png" >/dev/null 2>"$tmp/err"
 st=$?

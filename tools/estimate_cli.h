@@ -83,6 +83,7 @@ struct est_work {
 	struct est_follow follow;       /* over time */
 	char name[64];                  /* the process's */
 	char ended[96];                 /* how the command ended */
+	struct est_kernel *kernel;      /* the kernel beside */
 };
 
 /*

@@ -24,11 +24,13 @@
 
 #define WIDTH 1400
 #define HEIGHT 1000
+#define HEIGHT_OVER_TIME 1500
 #define CHAR_MM 3.6
 /* The panels, in normalized page coordinates: room for legends on the right. */
 #define LEFT 0.07
 #define RIGHT 0.87
 #define BAR_GROUP 0.8                   /* of a compressor's slot on the x axis */
+#define LEGEND_MAX (EST_MAX_CODECS + EST_MAX_ZPOOLS)    /* entries a legend shows */
 
 enum { BACKGROUND, INK, GRID, MARK, HALF, FIRST_SERIES };
 
@@ -93,9 +95,8 @@ static void vline(double x, double top, int color, int style)
 /* Inside the panel's top right, or outside it on the right. */
 static void legend(bool inside, int n, const char *const *text, const PLINT *colors, PLINT kind)
 {
-	PLINT opt[EST_MAX_CODECS + EST_MAX_ZPOOLS], ink[EST_MAX_CODECS + EST_MAX_ZPOOLS];
-	PLINT styles[EST_MAX_CODECS + EST_MAX_ZPOOLS], patterns[EST_MAX_CODECS + EST_MAX_ZPOOLS];
-	PLFLT widths[EST_MAX_CODECS + EST_MAX_ZPOOLS], scales[EST_MAX_CODECS + EST_MAX_ZPOOLS];
+	PLINT opt[LEGEND_MAX], ink[LEGEND_MAX], styles[LEGEND_MAX], patterns[LEGEND_MAX];
+	PLFLT widths[LEGEND_MAX], scales[LEGEND_MAX];
 	PLFLT w, h;
 
 	for (int i = 0; i < n; i++) {
@@ -109,7 +110,12 @@ static void legend(bool inside, int n, const char *const *text, const PLINT *col
 		 colors, patterns, scales, widths, colors, styles, widths, NULL, NULL, NULL, NULL);
 }
 
-static void histogram(const struct est_report *rep)
+/* A panel's bottom and top, in normalized page coordinates. */
+struct band {
+	double lo, hi;
+};
+
+static void histogram(const struct est_report *rep, struct band at)
 {
 	const struct est_config *cfg = rep->cfg;
 	char labels[EST_MAX_CODECS][80], title[160];
@@ -122,7 +128,7 @@ static void histogram(const struct est_report *rep)
 		for (int b = 1; b <= EST_NBUCKETS; b++)
 			top = fmax(top, share(rep->res->codec[c].hist, b));
 	top *= 1.15;
-	plvpor(LEFT, RIGHT, 0.57, 0.93);
+	plvpor(LEFT, RIGHT, at.lo, at.hi);
 	plwind(0, ZSWAP_PAGE_SIZE, 0, top);
 	for (int k = 1; k < EST_NBUCKETS; k++)
 		vline(k * EST_BUCKET, top, GRID, 1);
@@ -180,7 +186,7 @@ static void bar(double x0, double x1, double y, int color)
 	plline(4, xs, ys);
 }
 
-static void ratios(const struct est_report *rep)
+static void ratios(const struct est_report *rep, struct band at)
 {
 	const struct est_config *cfg = rep->cfg;
 	const double w = BAR_GROUP / cfg->nzpools;
@@ -191,7 +197,7 @@ static void ratios(const struct est_report *rep)
 	for (int c = 0; c < cfg->ncodecs; c++)
 		for (int z = 0; z < cfg->nzpools; z++)
 			top = fmax(top, rep->res->codec[c].fig[z][EST_RATIO].high);
-	plvpor(LEFT, RIGHT, 0.08, 0.45);
+	plvpor(LEFT, RIGHT, at.lo, at.hi);
 	plwind(-0.5, cfg->ncodecs - 0.5, 0, top * 1.12);
 	for (int c = 0; c < cfg->ncodecs; c++) {
 		for (int z = 0; z < cfg->nzpools; z++) {
@@ -220,6 +226,61 @@ static void ratios(const struct est_report *rep)
 }
 
 /*
+ * Over time: the pages (MiB) as a black line, and at each reading what each
+ * compressor and allocator would have saved, a line a cell through its
+ * readings; the peak marked.
+ */
+static void over_time(const struct est_report *rep, struct band at)
+{
+	const struct est_follow *f = rep->follow;
+	const struct est_config *cfg = rep->cfg;
+	const int cells = cfg->ncodecs * cfg->nzpools;
+	static PLFLT x[FOLLOW_MAX_POINTS], y[FOLLOW_MAX_POINTS];
+	double top = 1, end = f->seconds > 0 ? f->seconds : 1;
+	char title[200], names[LEGEND_MAX][48];
+	const char *text[LEGEND_MAX] = { "pages" };
+	PLINT colors[LEGEND_MAX] = { INK };
+
+	for (int k = 0; k + 1 < LEGEND_MAX && k < cells; k++) {
+		snprintf(names[k], sizeof(names[k]), "%s/%s", cfg->codec[k / cfg->nzpools].label,
+			 cfg->zpool[k % cfg->nzpools]);
+		text[k + 1] = names[k];
+		colors[k + 1] = FIRST_SERIES + k % (int)NCOLORS;
+	}
+	for (size_t i = 0; i < f->npoints; i++)
+		top = fmax(top, (double)f->point[i].pages * ZSWAP_PAGE_SIZE / 1048576.0);
+	plvpor(LEFT, RIGHT, at.lo, at.hi);
+	plwind(0, end, 0, top * 1.1);
+	plwidth(2);
+	for (int k = -1; k < cells; k++) {
+		PLINT n = 0;
+
+		for (size_t i = 0; i < f->npoints; i++) {
+			const struct follow_point *p = &f->point[i];
+
+			if (k >= 0 && !p->measured)
+				continue;
+			x[n] = p->t;
+			y[n++] = k < 0 ? (double)p->pages * ZSWAP_PAGE_SIZE / 1048576.0
+				       : fmax(0, p->saved[k]) / 1048576.0;
+		}
+		plcol0(k < 0 ? INK : FIRST_SERIES + k % (int)NCOLORS);
+		if (n > 1)
+			plline(n, x, y);
+		else if (n == 1)
+			plpoin(1, x, y, 17);
+	}
+	plwidth(1);
+	vline(f->peak_point.t, top * 1.1, MARK, 2);
+	plcol0(INK);
+	plbox("bcnst", 0, 0, "bcnstv", 0, 0);
+	legend(false, cells + 1 < LEGEND_MAX ? cells + 1 : LEGEND_MAX, text, colors, PL_LEGEND_LINE);
+	snprintf(title, sizeof(title), "Over %.1f s: pages zswap would be given (black), and what "
+		 "each would save at %u readings", f->seconds, f->measurements);
+	pllab("seconds (dashed: the peak)", "MiB", title);
+}
+
+/*
  * Drawn into memory: cairo writes the PNG through calls of its own, which
  * lose the errno of a failed write; the caller writes the bytes, and says
  * a full disk as such.
@@ -245,7 +306,7 @@ int estimate_plot(const struct est_report *rep, char **bytes, size_t *size, char
 	plsabort(note_abort);
 	plsdev("pngcairo");
 	plsfile(png);
-	plspage(0, 0, WIDTH, HEIGHT, 0, 0);
+	plspage(0, 0, WIDTH, rep->follow ? HEIGHT_OVER_TIME : HEIGHT, 0, 0);
 	plscolbg(255, 255, 255);
 	plinit();
 	rgb(INK, 0x000000);
@@ -256,8 +317,14 @@ int estimate_plot(const struct est_report *rep, char **bytes, size_t *size, char
 		rgb(FIRST_SERIES + (int)i, palette[i]);
 	pladv(0);
 	plschr(CHAR_MM, 1.0);
-	histogram(rep);
-	ratios(rep);
+	if (rep->follow) {
+		over_time(rep, (struct band){ 0.72, 0.95 });
+		histogram(rep, (struct band){ 0.40, 0.63 });
+		ratios(rep, (struct band){ 0.06, 0.30 });
+	} else {
+		histogram(rep, (struct band){ 0.57, 0.93 });
+		ratios(rep, (struct band){ 0.08, 0.45 });
+	}
 	pleop();                        /* pngcairo writes the image here */
 	plend();                        /* and closes the stream */
 	if (plot_error[0] || !*size) {

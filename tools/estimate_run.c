@@ -16,6 +16,7 @@
 
 #include "builtin.h"
 #include "estimate_cli.h"
+#include "estimate_kernel.h"
 
 #define FOREVER_S 3600.0                /* waits for a command, a round at a time */
 
@@ -156,6 +157,7 @@ static int run_follow(struct est_args *a, struct est_work *w, struct est_report 
 	/* Each reading a sample, unless told; the peak's intervals at the end. */
 	each = a->cfg;
 	each.sizes = NULL;
+	each.keep_bytes = a->vs_kernel;
 	if (!a->sample_given)
 		each.sample_pages = EST_MIN_SAMPLE;
 	final = each;
@@ -196,6 +198,8 @@ int est_work_run(struct est_args *a, struct est_work *w, struct est_report *rep,
 	rc = files ? open_file(a, w) : open_procs(a, w);
 	if (!rc && !files && !a->npids && !a->ncgroups)
 		rc = start_command(a, w, a->cmd ? a->cmd : builtin_argv(), &at);
+	/* --vs-kernel writes the bytes of the reading reported: kept. */
+	a->cfg.keep = a->cfg.keep_bytes = a->vs_kernel;
 	if (!rc)
 		rc = files || a->once ? run_once(a, w, rep) : run_follow(a, w, rep, stop, tick);
 	rep->kind = a->core ? "core" : a->raw ? "raw" : a->ncgroups ? "cgroup" : a->npids > 1
@@ -206,6 +210,13 @@ int est_work_run(struct est_args *a, struct est_work *w, struct est_report *rep,
 	rep->at = rep->at ? rep->at : at;
 	rep->frames = w->t && target_frames(w->t);
 	rep->ended = w->ended[0] ? w->ended : NULL;
+	w->kernel = rc ? NULL : calloc(1, sizeof(*w->kernel));
+	if (w->kernel) {
+		estimate_kernel_read(w->kernel);
+		if (a->vs_kernel)
+			estimate_vs_kernel(w->kernel, rep, stop);
+	}
+	rep->kernel = w->kernel;
 	return rc;
 }
 
@@ -226,6 +237,7 @@ void est_work_end(struct est_work *w, bool failed)
 	}
 	est_follow_free(&w->follow);
 	estimate_free(&w->res);
+	free(w->kernel);
 	target_close(w->t);
 	procset_free(w->set);
 }

@@ -315,6 +315,9 @@ static int prepare(struct run *run)
 	run->njobs = run->nviews * (size_t)cfg->ncodecs * (size_t)cfg->nzpools;
 	run->sums = calloc(run->njobs, sizeof(*run->sums));
 	run->slot = malloc(run->cap * sizeof(*run->slot));
+	if (cfg->keep && cfg->keep_bytes && run->drawn <= run->cap && run->cap <= EST_KEEP_PAGES &&
+	    !(run->bytes = malloc(run->cap * PAGE)))
+		return est_fail(run, -ENOMEM, "out of memory");
 	/* A tail only when there will be a next window. */
 	run->tail_cap = run->drawn > run->cap ? (run->cap / 4 ? run->cap / 4 : 1) : 0;
 	run->tail_group = run->tail_cap ? malloc(run->tail_cap * sizeof(uint32_t)) : NULL;
@@ -339,18 +342,30 @@ static void release(struct run *run, bool window)
 	for (int c = 0; c < run->cfg->ncodecs; c++)
 		free(run->tail_len[c]);
 	free(run->tail_group);
-	if (window)
+	if (window) {
 		free(run->slot);
+		free(run->bytes);
+	}
 	pthread_mutex_destroy(&run->lock);
 }
 
-/* A one-window sample kept in the result: its window outlives the run. */
+/* A one-window reading kept in the result: its window outlives the run,
+ * its pages' bytes (those read) one after another. */
 static void keep(struct run *run, struct est_result *r)
 {
+	for (size_t i = 0; run->bytes && i < run->measured; i++)
+		if (run->len[0][i])
+			memmove(run->bytes + run->nbytes++ * PAGE, run->bytes + i * PAGE, PAGE);
 	r->kept = malloc(sizeof(*r->kept));
 	if (r->kept)
 		r->kept->run = *run;
 	release(run, !r->kept);
+}
+
+const unsigned char *estimate_kept_pages(const struct est_result *r, size_t *n)
+{
+	*n = r->kept && r->kept->run.bytes ? r->kept->run.nbytes : 0;
+	return *n ? r->kept->run.bytes : NULL;
 }
 
 int estimate_run(struct target *t, const struct est_config *cfg, struct est_result *r,
@@ -391,7 +406,7 @@ int estimate_run(struct target *t, const struct est_config *cfg, struct est_resu
 		est_timings(run, r);
 		results(run, r);
 	}
-	if (!err && cfg->keep && run->repeat && run->windows == 1)
+	if (!err && cfg->keep && run->windows == 1)
 		keep(run, r);
 	else
 		release(run, true);
@@ -411,7 +426,7 @@ int estimate_refigure(struct est_result *r, const struct est_config *cfg, char *
 	run = r->kept->run;
 	run.cfg = cfg;
 	run.nslots = (size_t)run.measured;      /* the one window, measured */
-	run.intervals = r->intervals = !cfg->no_intervals;
+	run.intervals = r->intervals = run.sampled && !cfg->no_intervals;
 	run.nviews = run.intervals ? 1 + EST_REPLICATES : 1;
 	run.njobs = run.nviews * (size_t)cfg->ncodecs * (size_t)cfg->nzpools;
 	run.sums = calloc(run.njobs, sizeof(*run.sums));
@@ -441,6 +456,7 @@ void estimate_free(struct est_result *r)
 	for (int c = 0; c < EST_MAX_CODECS; c++)
 		free(r->kept->run.len[c]);
 	free(r->kept->run.slot);
+	free(r->kept->run.bytes);
 	free(r->kept);
 	r->kept = NULL;
 }

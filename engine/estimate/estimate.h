@@ -69,6 +69,9 @@
  * enough that a window's sizes and pools cost a few MiB. */
 #define EST_WINDOW 65536
 
+/* The most pages whose bytes a kept reading holds: 64 MiB. */
+#define EST_KEEP_PAGES 16384
+
 struct est_config {
 	struct est_codec codec[EST_MAX_CODECS];
 	int ncodecs;
@@ -81,8 +84,10 @@ struct est_config {
 	uint64_t seed;
 	size_t window;                  /* pages a window; 0: EST_WINDOW */
 	bool no_intervals;              /* a sample's figures only, no jackknife */
-	bool keep;                      /* a sample of one window: kept in the
+	bool keep;                      /* a reading of one window: kept in the
 					   result, for estimate_refigure() */
+	bool keep_bytes;                /* and its pages' bytes, up to
+					   EST_KEEP_PAGES (estimate_kept_pages()) */
 	/* Called with the first compressor's sizes of the stored pages (1 to
 	 * 4096 bytes), in page order, a window at a time. */
 	void (*sizes)(void *arg, const uint16_t *size, size_t n);
@@ -157,6 +162,13 @@ int estimate_run(struct target *t, const struct est_config *cfg, struct est_resu
  */
 int estimate_refigure(struct est_result *r, const struct est_config *cfg, char *why,
 		      size_t len);
+
+/*
+ * estimate_kept_pages - the bytes of the pages a kept reading read, one
+ * after another, and their number in *@n; NULL when none were kept (not
+ * asked for, more than one window, or more than EST_KEEP_PAGES pages)
+ */
+const unsigned char *estimate_kept_pages(const struct est_result *r, size_t *n);
 
 /* estimate_free - what @r holds (its kept sample); @r stays readable */
 void estimate_free(struct est_result *r);

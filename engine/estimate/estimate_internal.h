@@ -81,6 +81,8 @@ struct run {
 	struct slot *slot;
 	size_t nslots, cap;
 	uint16_t *len[EST_MAX_CODECS];
+	unsigned char *bytes;           /* keep_bytes: the slots' pages, as read */
+	size_t nbytes;                  /* pages in it, once kept: those read */
 	/* the previous windows' last slots (a quarter window), given again to
 	 * the next window's pools first: a fresh pool is all partly used pages
 	 * at first, which a pool that had held the earlier pages would fill */

@@ -72,6 +72,8 @@ void *est_measure(void *arg)
 		}
 		for (size_t i = 0; i < n; i++)
 			w->same[i] = w->ok[i] && zswap_page_same_filled(w->in + i * PAGE, &word);
+		if (run->bytes)
+			memcpy(run->bytes + first * PAGE, w->in, n * PAGE);
 		for (int c = 0; c < run->cfg->ncodecs && !err; c++)
 			err = pack(w, c, first, n);
 		w->chunks++;
