@@ -14,6 +14,7 @@ static const struct {
 	{ "alloc", bench_alloc, "free+alloc pairs: zbud against glibc, mimalloc, jemalloc" },
 	{ "store", bench_store, "the store: each compressor x allocator on real pages" },
 	{ "zram", bench_zram, "our pools against the running kernel's zram on the same pages" },
+	{ "estimate", bench_estimate, "zbud estimate's cost: a workload alone and followed" },
 };
 
 #define NBENCHES (sizeof(benches) / sizeof(benches[0]))

@@ -54,6 +54,7 @@ struct bench_alloc_args {
 int bench_alloc_parse_args(int argc, char **argv, struct bench_alloc_args *a);
 int bench_store(int argc, char **argv);
 int bench_zram(int argc, char **argv);
+int bench_estimate(int argc, char **argv);
 
 /* Allocation sizes, one a line (the format of data/python-heap.lz4-sizes.txt).
  * On error prints "zbud: FILE:LINE: ..." and returns NULL. */
