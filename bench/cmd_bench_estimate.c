@@ -130,7 +130,11 @@ static int parse(int argc, char **argv, uint64_t *mib, uint64_t *passes, uint64_
 			       "A workload of --mib MiB (default 1024) that goes over its pages "
 			       "--passes times\n(default 20), timed by itself --runs times (default "
 			       "3) alone and as many under\n`zbud estimate` at the default interval, "
-			       "in turn: the slowdown, against a goal of %.0f%%.\n", (GOAL - 1) * 100);
+			       "in turn: the slowdown, against a goal of %.0f%%.\n\n"
+			       "Examples:\n"
+			       "  zbud bench estimate\n"
+			       "  zbud bench estimate --mib 256 --passes 40 --runs 5\n",
+			       (GOAL - 1) * 100);
 			return 0;
 		}
 		if (!strcmp(opt, "--workload")) {

@@ -59,7 +59,11 @@ static void usage(FILE *f)
 		"\n"
 		"  --compressor  default: each of %s at its default level\n"
 		"  --zpool       default: each allocator built in (%s)\n"
-		"  --threads N   the threads row: 1 thread against N (default 2)\n",
+		"  --threads N   the threads row: 1 thread against N (default 2)\n"
+		"\n"
+		"Examples:\n"
+		"  zbud bench store --mib 8 --no-heap --compressor lz4,zstd --zpool zbud,zsmalloc\n"
+		"  zbud bench store --files /usr/bin/python3 --mib 4 --heap-cmd python3 heap.py\n",
 		PASSES, DEFAULT_MIB, est_known(zswap_compressor_name, false, codecs, sizeof(codecs)),
 		est_known(zpool_driver_name, false, zpools, sizeof(zpools)));
 }

@@ -174,13 +174,26 @@ static void print_run(FILE *f, const struct est_report *rep)
 			100.0 * (double)r->measured / (double)r->population, EST_REPLICATES,
 			(unsigned long long)r->strata, (unsigned long long)rep->cfg->seed,
 			(unsigned long long)r->population);
-	fprintf(f, "measured: %s%llu pages with %u thread%s in %.2f s (%.0f MB/s of pages read; "
-		"pools %.2f s)\n", r->sampled ? "" : "every page, ", (unsigned long long)r->measured,
-		r->threads, r->threads == 1 ? "" : "s", secs,
+	fprintf(f, "measured: %s%llu pages with %u thread%s in %.2f s (%.0f MB/s of pages, "
+		"each through every compressor; pools %.2f s)\n", r->sampled ? "" : "every page, ",
+		(unsigned long long)r->measured, r->threads, r->threads == 1 ? "" : "s", secs,
 		(double)r->measured * PAGE / 1e6 / (r->seconds_measure > 0 ? r->seconds_measure : 1),
 		r->seconds_pools);
 	fprintf(f, "same-filled: %.0f pages (%.1f%%)\n\n", figure(rep, 0, 0, EST_SAME_FILLED),
 		100.0 * figure(rep, 0, 0, EST_SAME_FILLED) / (double)r->population);
+}
+
+/* Whether a row's ratio is below 1 (0: nothing held, not a ratio). */
+static bool below_one(const struct est_report *rep)
+{
+	for (int c = 0; c < rep->cfg->ncodecs; c++)
+		for (int z = 0; z < rep->cfg->nzpools; z++) {
+			const double r = figure(rep, c, z, EST_RATIO);
+
+			if (r > 0 && r < 1)
+				return true;
+		}
+	return false;
 }
 
 /* "2.14" or "2.14 +-0.03". */
@@ -229,6 +242,11 @@ static void print_figures(FILE *f, const struct est_report *rep)
 		"object, or past 4096 B),\nkept whole; ratio: the pages' bytes / (pool + "
 		"incompressible pages); saved: their difference;\ncomp, dec ns: CPU time a page; "
 		"<- what the running kernel uses.\n");
+	if (below_one(rep))
+		fprintf(f, "ratio below 1: the pool would take more than the pages; on a target "
+			"this small (%llu page%s)\nan allocator's partly filled pages outweigh what "
+			"compression saves.\n", (unsigned long long)rep->res->population,
+			plural(rep->res->population));
 	estimate_kernel_print(f, rep->kernel);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "estimate_cli.h"
 #include "estimate_prom.h"
 #include "text.h"
@@ -27,8 +28,16 @@ const struct est_format est_formats[] = {
 
 static void usage(FILE *f)
 {
-	char codecs[160], zpools[160];
+	char codecs[160], zpools[160], levels[160];
+	size_t at = 0;
 
+	/* The default levels, from the compressor table. */
+	levels[0] = '\0';
+	for (unsigned int i = 0; zswap_compressor_at(i) && at < sizeof(levels); i++)
+		if (zswap_compressor_at(i)->max_level)
+			at += (size_t)snprintf(levels + at, sizeof(levels) - at, "%s%s %d", at ? ", " : "",
+					       zswap_compressor_at(i)->name,
+					       zswap_compressor_at(i)->default_level);
 	fprintf(f,
 		"usage: zbud estimate [OPTION...] [-- CMD [ARG...]]\n"
 		"       zbud estimate [OPTION...] --pid PID... | --cgroup PATH... | --core FILE | --raw FILE\n"
@@ -59,7 +68,8 @@ static void usage(FILE *f)
 		"What and how:\n"
 		"  --all              every page in memory, not only those zswap would be given\n"
 		"  --mapping TEXT     processes: only mappings whose path contains TEXT\n"
-		"  --compressor LIST  NAME[:LEVEL],... (default: all of %s)\n"
+		"  --compressor LIST  NAME[:LEVEL],... (default: all of %s,\n"
+		"                     each at its default level: %s)\n"
 		"  --zpool LIST       allocators (default: all of %s;\n"
 		"                     ideal: the compressed bytes in whole pages)\n"
 		"  --threads N        compressing threads (default: the CPUs online)\n"
@@ -76,18 +86,34 @@ static void usage(FILE *f)
 		"  --prometheus       the figures in Prometheus's text exposition format\n"
 		"  --plot FILE.png    memory over time and what each would save; the size\n"
 		"                     histogram and the ratios\n"
-		"  --save-sizes FILE  the first compressor's sizes, one a line (zbud inspect)\n",
-		est_known(zswap_compressor_name, false, codecs, sizeof(codecs)),
+		"  --save-sizes FILE  the first compressor's sizes, one a line (zbud inspect)\n"
+		"\n"
+		"Exit status: 0 (the command's own is in the report); 1 when the target cannot\n"
+		"be read or run, or the output not written; 2 for a bad option or value, a\n"
+		"cgroup that does not exist, or a file that is not one zbud reads.\n"
+		"\n"
+		"Examples:\n"
+		"  zbud estimate\n"
+		"  zbud estimate --follow -o estimate.txt -- make -j2\n"
+		"  sudo zbud estimate --pid \"$(pidof -s postgres)\" --duration 600 --csv pg.csv\n"
+		"  sudo zbud estimate --cgroup system.slice/nginx.service --vs-kernel --json\n"
+		"  zbud estimate --once --delay 30 --json -o estimate.json -- ./server --port 8080\n"
+		"  zbud estimate --core core.1234 --plot core.png\n",
+		est_known(zswap_compressor_name, false, codecs, sizeof(codecs)), levels,
 		est_known(zpool_driver_name, true, zpools, sizeof(zpools)), EST_MIN_SAMPLE);
 }
 
+/* One line naming @arg, its unprintable bytes shown as '?'. */
 static int bad(const char *fmt, const char *arg)
 {
-	char quoted[TEXT_QUOTE_SIZE];
-	const struct text_field f = { arg, strlen(arg) };
+	char shown[256];
+	size_t n = 0;
 
+	for (; arg[n] && n + 1 < sizeof(shown); n++)
+		shown[n] = arg[n] >= ' ' && arg[n] < 127 ? arg[n] : '?';
+	shown[n] = '\0';
 	fprintf(stderr, "zbud estimate: ");
-	fprintf(stderr, fmt, text_quote(&f, quoted));
+	fprintf(stderr, fmt, shown);
 	fputc('\n', stderr);
 	return 2;
 }
@@ -276,6 +302,8 @@ static int together(const struct est_args *a)
 		return say("--every, --duration and --csv follow over time: not with --once");
 	if (a->follow && a->ncgroups && !a->npids)
 		return say("--follow is for a command or --pid: a cgroup holds its processes");
+	if (a->plot && !cli_png_name(a->plot))
+		return bad("--plot writes a PNG, not what '%s' names: name it FILE.png", a->plot);
 #ifndef ZBUD_PLPLOT
 	if (a->plot)
 		return say("--plot needs PLplot, and this zbud was built without it "
