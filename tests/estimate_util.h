@@ -194,7 +194,7 @@ static double fig(json_t *root, const char *codec, const char *zpool, const char
 	return json_number_value(v);
 }
 
-static uint64_t target_count(json_t *root, const char *name)
+static uint64_t target_field(json_t *root, const char *name)
 {
 	json_t *t = json_object_get(root, "target");
 	json_t *v = json_object_get(t, name) ? json_object_get(t, name)

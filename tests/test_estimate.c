@@ -90,8 +90,8 @@ static json_t *from_child(const char *mode, const char *delay)
 				delay, "--", self, "--child", mode, path, NULL)
 		     : run_json("--once", "--compressor", "lz4,zstd", "--mapping", path, "--", self,
 				"--child", mode, path, NULL);
-	assert_int_equal(target_count(root, "selected_pages"), NPAGES);
-	assert_int_equal(target_count(root, "mappings"), 1);
+	assert_int_equal(target_field(root, "selected_pages"), NPAGES);
+	assert_int_equal(target_field(root, "mappings"), 1);
 	return root;
 }
 
@@ -229,9 +229,9 @@ static void core_file(void **state)
 	hole = has_hole(path);
 	core = run_json("--compressor", "lz4,zstd", "--core", path, NULL);
 	all = run_json("--compressor", "lz4,zstd", "--core", path, "--all", NULL);
-	assert_int_equal(target_count(core, "not_in_file"), CUT_PAGES);
-	assert_int_equal(target_count(core, "not_resident"), hole ? HOLE_PAGES : 0);
-	assert_int_equal(target_count(all, "selected_pages"),
+	assert_int_equal(target_field(core, "not_in_file"), CUT_PAGES);
+	assert_int_equal(target_field(core, "not_resident"), hole ? HOLE_PAGES : 0);
+	assert_int_equal(target_field(all, "selected_pages"),
 			 NPAGES + FILE_PAGES + (hole ? 0 : HOLE_PAGES));
 	if (hole) {
 		same_figures(raw, core);

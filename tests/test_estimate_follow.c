@@ -256,7 +256,7 @@ static void cgroup_at(const char *root)
 		waitpid(kid[k], NULL, 0);
 	}
 	rmdir(cgroup);
-	assert_int_equal(target_count(once, "processes"), KIDS);
+	assert_int_equal(target_field(once, "processes"), KIDS);
 	expect_lz4_n(once, KIDS * SHARE, false);
 	expect_lz4_n(over, KIDS * SHARE, false);
 	json_decref(once);

@@ -26,7 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "estimate_internal.h"
 
@@ -68,10 +71,25 @@ size_t est_view_slots(const struct run *run, size_t view)
 	return view ? run->drawn - run->strata : run->drawn;
 }
 
+uint64_t est_pool_cap(const struct run *run)
+{
+	return run->cfg->pool_cap ? run->cfg->pool_cap : EST_POOL_CAP;
+}
+
 struct sums *est_sums(const struct run *run, size_t view, int c, int z)
 {
 	return &run->sums[(view * (size_t)run->cfg->ncodecs + (size_t)c) * (size_t)run->cfg->nzpools +
 			  (size_t)z];
+}
+
+/* A worker at nice 19 (Linux's setpriority() on a thread id is that
+ * thread's alone), then its work. */
+static void *in_background(void *arg)
+{
+	struct worker *w = arg;
+
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
+	return w->fn(w);
 }
 
 /* Run @fn on every worker; 0 or the first failure. */
@@ -87,8 +105,11 @@ int est_phase(struct run *run, void *(*fn)(void *), const char *what, size_t tot
 	atomic_store(&run->next, 0);
 	atomic_store(&run->done, 0);
 	atomic_store(&run->finished, 0);
+	for (unsigned int i = 0; i < run->nworkers; i++)
+		run->w[i].fn = fn;
 	while (started < run->nworkers &&
-	       !pthread_create(&run->w[started].thread, NULL, fn, &run->w[started]))
+	       !pthread_create(&run->w[started].thread, NULL, cfg->background ? in_background : fn,
+			       &run->w[started]))
 		started++;
 	if (!started)
 		return est_fail(run, -EAGAIN, "cannot start a thread");
@@ -300,7 +321,7 @@ static void results(const struct run *run, struct est_result *r)
 	r->measured = run->measured;
 	r->windows = run->windows;
 	r->pool_objects = run->measured * (run->repeat ? (uint64_t)fmax(1, round(
-		(double)(run->population < POOL_CAP ? run->population : POOL_CAP) /
+		(double)(run->population < est_pool_cap(run) ? run->population : est_pool_cap(run)) /
 		(double)run->drawn)) : 1);
 	r->seconds_measure = run->seconds_measure;
 	r->seconds_pools = run->seconds_pools;

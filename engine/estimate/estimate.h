@@ -69,6 +69,12 @@
  * enough that a window's sizes and pools cost a few MiB. */
 #define EST_WINDOW 65536
 
+/* A sample's sizes are given to its pools many times over, up to this
+ * many objects, so that a pool's fixed cost (its partly used pages) is
+ * told from what each page costs it (pools.c).  A reading over time gives
+ * fewer: it costs about as many allocations. */
+#define EST_POOL_CAP 65536
+
 /* The most pages whose bytes a kept reading holds: 64 MiB. */
 #define EST_KEEP_PAGES 16384
 
@@ -83,7 +89,12 @@ struct est_config {
 	uint64_t sample_pages;          /* both 0: every page */
 	uint64_t seed;
 	size_t window;                  /* pages a window; 0: EST_WINDOW */
+	size_t pool_cap;                /* objects a sample's pool is given at
+					   most; 0: EST_POOL_CAP */
 	bool no_intervals;              /* a sample's figures only, no jackknife */
+	bool background;                /* the threads at the lowest priority
+					   (nice 19): a reading while a workload
+					   runs takes what CPU it leaves */
 	bool keep;                      /* a reading of one window: kept in the
 					   result, for estimate_refigure() */
 	bool keep_bytes;                /* and its pages' bytes, up to

@@ -33,7 +33,6 @@
 #define LEN_OVER (PAGE + 1)
 #define LEN_SAME (PAGE + 2)
 #define CHUNK 32                        /* slots read at once: 128 KiB, in L2 */
-#define POOL_CAP 65536                  /* objects a sample's pool is given at most */
 
 
 struct slot {
@@ -58,6 +57,7 @@ struct run;
 struct worker {
 	struct run *run;
 	pthread_t thread;
+	void *(*fn)(void *);            /* the phase's work */
 	void *ctx[EST_MAX_CODECS];
 	unsigned char *in, *out, *back;
 	struct target_page page[CHUNK];
@@ -124,6 +124,7 @@ double est_clock_ns(clockid_t clock);
 int est_phase(struct run *run, void *(*fn)(void *), const char *what, size_t total,
 	      double *seconds);
 size_t est_view_slots(const struct run *run, size_t view);
+uint64_t est_pool_cap(const struct run *run);
 struct sums *est_sums(const struct run *run, size_t view, int c, int z);
 
 /* measure.c */

@@ -90,7 +90,7 @@ static bool worth_measuring(const struct est_follow *f, const struct state *s, u
 	if (why == FOLLOW_EXIT)
 		return pages > s->most_measured;
 	if ((double)pages >= FOLLOW_GROWTH * (double)s->most_measured)
-		return true;
+		return t - s->last_measure >= FOLLOW_GROWTH_COST * s->measure_cost;
 	return t - s->last_measure >= fmax(MIN_PERIOD, FOLLOW_PERIOD_COST * s->measure_cost);
 }
 
@@ -105,6 +105,8 @@ static int measure(struct est_follow *f, struct state *s, struct follow_point *p
 	int err;
 
 	cfg.no_intervals = true;
+	cfg.pool_cap = FOLLOW_POOL_CAP;
+	cfg.background = true;
 	cfg.keep = true;
 	cfg.sizes = NULL;
 	cfg.progress = NULL;
@@ -149,7 +151,7 @@ static int tick(struct est_follow *f, struct state *s, enum follow_why why, char
 
 	if (err)
 		return err;
-	err = target_walk(f->t, &c, NULL, NULL, why_s, len);
+	err = target_count(f->t, &c, why_s, len);
 	s->tick_cost = now() - t;
 	if (err)
 		return err;

@@ -15,7 +15,8 @@
  * FOLLOW_TICK_COST times what a tick costs.  A measurement is made
  *
  *   - at the first tick with pages, and when the pages grow past the
- *     largest measured by FOLLOW_GROWTH;
+ *     largest measured by FOLLOW_GROWTH (no more often than
+ *     FOLLOW_GROWTH_COST times what the last one cost);
  *   - when a process of the target stops itself with SIGSTOP, and when
  *     one is held at its exit with more pages in the target than any
  *     measurement had (a compiler's cc1 peaks just before it exits);
@@ -44,6 +45,8 @@
 #define FOLLOW_GROWTH 1.10              /* pages past the largest measured: measure */
 #define FOLLOW_TICK_COST 20             /* a tick at most 1/20 of the time */
 #define FOLLOW_PERIOD_COST 20           /* a periodic measurement likewise */
+#define FOLLOW_GROWTH_COST 4            /* a growing target: 1/4 of the time at most */
+#define FOLLOW_POOL_CAP 8192            /* a reading's pools; the peak's get EST_POOL_CAP */
 #define FOLLOW_MIN_TICK 0.1
 #define FOLLOW_MAX_TICK 5.0
 

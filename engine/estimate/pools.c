@@ -5,7 +5,7 @@
  * One thread fills one pool with a view's sizes in slot order: the order
  * decides where objects land.  A sample of one window gives its sizes R
  * times over, so that its pool holds about as many objects as the
- * target's would (up to POOL_CAP), and its growth over the last passes is
+ * target's would (up to est_config.pool_cap), and its growth over the last passes is
  * carried on to the target's size: a pool's partly used pages (a zsmalloc
  * class's last zspage) are a fixed cost, not one to scale up with the
  * sample.  A target of many windows: each later window's pool is first
@@ -34,7 +34,7 @@
 /* How many times a view's sizes are given to its pool. */
 static uint64_t repeats(const struct run *run, size_t view)
 {
-	const double want = (double)(run->population < POOL_CAP ? run->population : POOL_CAP);
+	const double want = (double)(run->population < est_pool_cap(run) ? run->population : est_pool_cap(run));
 
 	if (!run->repeat)
 		return 1;

@@ -69,9 +69,12 @@ struct procmem {
 	int mem, pagemap;
 	atomic_bool no_vm_readv;        /* refused once: /proc/PID/mem only */
 	bool no_scan;                   /* PAGEMAP_SCAN refused: words only */
+	bool scan_known;                /* whether it is, asked */
 	size_t syspage, per;            /* the system's page, in 4 KiB pages */
 	unsigned int tmpfs[MAX_TMPFS];  /* major << 20 | minor */
 	size_t ntmpfs;
+	unsigned int hugetlbfs[MAX_TMPFS];
+	size_t nhugetlbfs;
 };
 
 struct mapping {
@@ -81,6 +84,7 @@ struct mapping {
 	char perms[8];
 	char flags[160];                /* VmFlags, " rd wr ... " */
 	bool has_anon;                  /* smaps had Anonymous: (Linux 2.6.26+) */
+	bool has_rss;                   /* smaps, not maps: Rss, Swap, VmFlags known */
 	char *path;                     /* "" for none */
 };
 
@@ -130,7 +134,8 @@ char procmem_state(pid_t pid, char *name, size_t len)
 	return pid > 0 && read_stat(pid, &state, &flags, name, len) ? state : 0;
 }
 
-/* The devices of tmpfs mounts: "ID PARENT MAJ:MIN ROOT POINT OPTS ... - TYPE ...". */
+/* The devices of tmpfs and hugetlbfs mounts: "ID PARENT MAJ:MIN ROOT POINT
+ * OPTS ... - TYPE ...". */
 static void read_tmpfs(struct procmem *pm)
 {
 	char path[64], *line = NULL;
@@ -143,9 +148,12 @@ static void read_tmpfs(struct procmem *pm)
 		const char *sep = strstr(line, " - ");
 		unsigned int major, minor;
 
-		if (sep && !strncmp(sep + 3, "tmpfs ", 6) &&
-		    sscanf(line, "%*u %*u %u:%u", &major, &minor) == 2)
+		if (!sep || sscanf(line, "%*u %*u %u:%u", &major, &minor) != 2)
+			continue;
+		if (!strncmp(sep + 3, "tmpfs ", 6))
 			pm->tmpfs[pm->ntmpfs++] = major << 20 | minor;
+		else if (!strncmp(sep + 3, "hugetlbfs ", 10) && pm->nhugetlbfs < MAX_TMPFS)
+			pm->hugetlbfs[pm->nhugetlbfs++] = major << 20 | minor;
 	}
 	free(line);
 	if (f)
@@ -258,6 +266,14 @@ static bool has_flag(const struct mapping *m, const char *flag)
 	return strstr(m->flags, want) != NULL;
 }
 
+static bool is_dev(const unsigned int *dev, size_t n, unsigned int want)
+{
+	for (size_t i = 0; i < n; i++)
+		if (dev[i] == want)
+			return true;
+	return false;
+}
+
 /* Shared memory, which the kernel swaps: the names its own mount gives
  * (MAP_SHARED|MAP_ANONYMOUS, System V, memfd), or a file on tmpfs. */
 static bool shmem(const struct procmem *pm, const struct mapping *m)
@@ -267,10 +283,7 @@ static bool shmem(const struct procmem *pm, const struct mapping *m)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strncmp(m->path, names[i], strlen(names[i])))
 			return true;
-	for (size_t i = 0; i < pm->ntmpfs; i++)
-		if (pm->tmpfs[i] == m->dev)
-			return true;
-	return false;
+	return is_dev(pm->tmpfs, pm->ntmpfs, m->dev);
 }
 
 /* Anonymous by its name: no file, or one of the kernel's anonymous kinds. */
@@ -292,6 +305,10 @@ static enum take rule(const struct procmem *pm, const struct mapping *m,
 		return TAKE_NONE;
 	if (sel->all)
 		return TAKE_ALL;
+	/* Read from maps (no VmFlags): a device's mapping, or hugetlbfs's. */
+	if (!m->has_rss && ((!strncmp(m->path, "/dev/", 5) && strncmp(m->path, "/dev/zero", 9) &&
+			     !shmem(pm, m)) || is_dev(pm->hugetlbfs, pm->nhugetlbfs, m->dev)))
+		return TAKE_NONE;
 	if (m->perms[3] == 'p')
 		take = TAKE_ANON;
 	else if (shmem(pm, m))
@@ -306,6 +323,34 @@ static enum take rule(const struct procmem *pm, const struct mapping *m,
 }
 
 /* ---- the walk ---- */
+
+/* Whether /proc/PID/maps tells enough: smaps walks every page table of the
+ * process to print Rss, costly for a large one (a tenth of a second a
+ * GiB), when what it adds is only needed where PAGEMAP_SCAN is not there
+ * (to skip mappings with no page) or pages are locked (VmFlags "lo"). */
+static bool cheap_map(struct procmem *pm)
+{
+	struct pm_scan_arg a = { .size = sizeof(a), .start = 0, .end = 0 };
+	char path[64], line[128];
+	unsigned long long locked = 1;
+	FILE *f;
+
+	if (!pm->no_scan && !pm->scan_known) {
+		pm->scan_known = true;
+		pm->no_scan = ioctl(pm->pagemap, PAGEMAP_SCAN, &a) < 0 &&
+			      (errno == ENOTTY || errno == EINVAL || errno == EOPNOTSUPP);
+	}
+	if (pm->no_scan)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pm->pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %llu kB", &locked) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return locked == 0;
+}
 
 /* One present system page: taken, or a duplicate of a frame taken before. */
 static bool take_page(struct walk *w, uint64_t entry)
@@ -377,6 +422,11 @@ static int scanned(struct walk *w, const struct page_region *r, enum take take, 
 	if ((r->categories & PAGE_IS_PFNZERO) ||
 	    (take == TAKE_ANON && (r->categories & PAGE_IS_FILE)))
 		return 0;
+	/* Counting only, frames not asked about: the range says enough. */
+	if (!w->fn && !w->seen) {
+		w->c->pages += pages;
+		return 0;
+	}
 	return walk_words(w, r->start, r->end, take, false);
 }
 
@@ -436,7 +486,8 @@ static int take_mapping(struct walk *w, const struct mapping *m)
 
 	if (take == TAKE_NONE)
 		return 0;
-	if (m->rss_kb && !(take == TAKE_ANON && m->has_anon && !m->anon_kb))
+	/* From maps, nothing is known of the mapping's pages: the scan says. */
+	if (!m->has_rss || (m->rss_kb && !(take == TAKE_ANON && m->has_anon && !m->anon_kb)))
 		return walk_range(w, m, take, absent);
 	w->c->swapped += swapped;
 	if (absent)
@@ -460,8 +511,11 @@ static bool header(const char *line, struct mapping *m, int *at)
 
 static void field(const char *line, struct mapping *m)
 {
-	if (sscanf(line, "Rss: %llu kB", &m->rss_kb) == 1 ||
-	    sscanf(line, "Swap: %llu kB", &m->swap_kb) == 1)
+	if (sscanf(line, "Rss: %llu kB", &m->rss_kb) == 1) {
+		m->has_rss = true;
+		return;
+	}
+	if (sscanf(line, "Swap: %llu kB", &m->swap_kb) == 1)
 		return;
 	if (sscanf(line, "Anonymous: %llu kB", &m->anon_kb) == 1)
 		m->has_anon = true;
@@ -517,7 +571,7 @@ int procmem_walk(struct procmem *pm, const struct procmem_select *sel, struct pf
 		return -ENOMEM;
 	}
 	*w = (struct walk){ .pm = pm, .sel = sel, .seen = seen, .c = c, .fn = fn, .arg = arg };
-	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pm->pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pm->pid, cheap_map(pm) ? "maps" : "smaps");
 	smaps = fopen(path, "re");
 	err = smaps ? read_smaps(w, smaps) : -errno;
 	if (smaps)

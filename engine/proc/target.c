@@ -166,6 +166,17 @@ int target_walk(struct target *t, struct target_counts *c, target_fn fn, void *a
 	return err;
 }
 
+int target_count(struct target *t, struct target_counts *c, char *why, size_t len)
+{
+	struct pfnset *seen = t->seen;
+	int err;
+
+	t->seen = NULL;
+	err = target_walk(t, c, NULL, NULL, why, len);
+	t->seen = seen;
+	return err;
+}
+
 /* ---- reading ---- */
 
 /* Runs of whole pages that follow each other in the file: one pread() each. */

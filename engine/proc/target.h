@@ -102,6 +102,13 @@ int target_walk(struct target *t, struct target_counts *c, target_fn fn, void *a
 		size_t len);
 
 /*
+ * target_count - the target's pages counted, fast: for processes, from the
+ * page table ranges alone (PAGEMAP_SCAN), each frame not told from another
+ * (duplicate and shared stay 0).  A tick's count; a reading walks.
+ */
+int target_count(struct target *t, struct target_counts *c, char *why, size_t len);
+
+/*
  * target_read - copy @n pages the last walk gave to @buf, 4 KiB apart
  *
  * @n is at most TARGET_READ_MAX.  ok[i] is false for a page that could not

@@ -114,7 +114,9 @@ static int walk_one(struct target *t, pid_t pid, struct target_counts *c, struct
 		return err;
 	}
 	w->proc = (uint32_t)(t->npm - 1);
-	err = procmem_walk(pm, &t->sel, t->seen, &pc, w->fn ? each : NULL, w, msg, sizeof(msg));
+	/* One process has no frame to share with another: no need to ask. */
+	err = procmem_walk(pm, &t->sel, procset_count(t->set) > 1 ? t->seen : NULL, &pc,
+			   w->fn ? each : NULL, w, msg, sizeof(msg));
 	add_counts(c, &pc);
 	if (err == -ESRCH) {
 		c->ended++;
