@@ -131,7 +131,7 @@ for cmd in "--help" "replay --help" "inspect --help" "bench alloc --help"; do
 	check "zbud $cmd > /dev/full" 1 'cannot write.*: No space left on device$' -- \
 		bash -c "exec '$zbud' $cmd >/dev/full"
 done
-check "estimate --json > /dev/full" 1 '^zbud estimate: cannot write: No space left on device$' -- \
+check "estimate --json > /dev/full" 1 '^zbud estimate: cannot write the report: No space left on device$' -- \
 	bash -c "exec '$zbud' estimate --raw '$src/README.md' --json >/dev/full"
 check "replay > /dev/full" 1 '^zbud replay: cannot write the log: No space left on device$' -- \
 	bash -c "exec '$zbud' replay '$src/examples/basic.trace' >/dev/full"
