@@ -16,11 +16,11 @@
  *
  *   - at the first tick with pages, and when the pages grow past the
  *     largest measured by FOLLOW_GROWTH (no more often than
- *     FOLLOW_GROWTH_COST times what the last one cost);
+ *     FOLLOW_GROWTH_COST times the CPU time the last one took);
  *   - when a process of the target stops itself with SIGSTOP, and when
  *     one is held at its exit with more pages in the target than any
  *     measurement had (a compiler's cc1 peaks just before it exits);
- *   - otherwise every FOLLOW_PERIOD_COST times what the last one cost, so
+ *   - otherwise every FOLLOW_PERIOD_COST times that CPU time, so
  *     that the series has figures all along.
  *
  * The peak is the measured point with the most pages; its figures are
