@@ -134,11 +134,12 @@ static void sizes_out(void *arg, const uint16_t *size, size_t n)
 static int open_outputs(struct est_args *a, struct outputs *o)
 {
 	*o = (struct outputs){
-		.report = { a->out, print_report }, .csv = { a->csv, print_csv },
+		.report = { .path = a->out, .write = print_report },
+		.csv = { .path = a->csv, .write = print_csv },
 #ifdef ZBUD_PLPLOT
-		.plot = { a->plot, plot },
+		.plot = { .path = a->plot, .write = plot },
 #endif
-		.sizes = { a->save_sizes, sizes_done },
+		.sizes = { .path = a->save_sizes, .write = sizes_done },
 	};
 	if (a->save_sizes) {
 		a->cfg.sizes = sizes_out;
