@@ -132,7 +132,10 @@ static int measure(struct est_follow *f, struct state *s, struct follow_point *p
 			p->saved[c * nz + z] = (float)r.codec[c].fig[z][EST_SAVED_BYTES].value;
 			p->ratio[c * nz + z] = (float)r.codec[c].fig[z][EST_RATIO].value;
 		}
-	if (r.population > s->most_measured || !f->has_peak) {
+	/* A process's own stop is the moment it says it is ready: its reading
+	 * is the peak when no other had more pages. */
+	if (r.population > s->most_measured || !f->has_peak ||
+	    (p->why == FOLLOW_SIGSTOP && r.population == s->most_measured)) {
 		s->most_measured = r.population;
 		estimate_free(&f->peak);
 		f->peak = r;
@@ -182,10 +185,12 @@ static int tick(struct est_follow *f, struct state *s, enum follow_why why, char
 
 static double interval(const struct est_follow *f, const struct state *s, double t)
 {
-	double every = f->every > 0 ? f->every
-		       : fmin(FOLLOW_MAX_TICK, fmax(FOLLOW_MIN_TICK, (t - s->t0) / 100));
-
-	return fmax(every, FOLLOW_TICK_COST * s->tick_cost) * s->spacing;
+	/* --every is what the user asked for; the default keeps the ticks'
+	 * cost under 1/FOLLOW_TICK_COST of the time. */
+	if (f->every > 0)
+		return f->every * s->spacing;
+	return fmax(fmin(FOLLOW_MAX_TICK, fmax(FOLLOW_MIN_TICK, (t - s->t0) / 100)),
+		    FOLLOW_TICK_COST * s->tick_cost) * s->spacing;
 }
 
 /* ---- the loop ---- */

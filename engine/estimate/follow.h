@@ -10,9 +10,9 @@
  * A tick counts the pages zswap would be given (a walk, no page read); a
  * measurement reads a sample of them (EST_MIN_SAMPLE pages unless the
  * configuration says otherwise) and estimates them.  Ticks come every
- * `every` seconds, or, by default, at an interval that grows with the run
- * (a hundredth of the time followed, 0.1 s to 5 s) and stays at least
- * FOLLOW_TICK_COST times what a tick costs.  A measurement is made
+ * `every` seconds as asked, or, by default, at an interval that grows with
+ * the run (a hundredth of the time followed, 0.1 s to 5 s) and stays at
+ * least FOLLOW_TICK_COST times what a tick costs.  A measurement is made
  *
  *   - at the first tick with pages, and when the pages grow past the
  *     largest measured by FOLLOW_GROWTH (no more often than
