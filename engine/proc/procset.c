@@ -255,7 +255,8 @@ int procset_refresh(struct procset *s, const pid_t *extra, size_t n, char *why, 
 		snprintf(why, len, "out of memory");
 	if (err)
 		return err;
-	qsort(s->member.p, s->member.n, sizeof(pid_t), by_pid);
+	if (s->member.n)        /* none yet: no array to sort */
+		qsort(s->member.p, s->member.n, sizeof(pid_t), by_pid);
 	for (size_t i = 0; i < s->member.n; i++)
 		if (!k || s->member.p[k - 1] != s->member.p[i])
 			s->member.p[k++] = s->member.p[i];

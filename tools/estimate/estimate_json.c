@@ -104,11 +104,13 @@ static json_t *over_time_json(const struct est_report *rep)
 	const struct est_follow *f = rep->follow;
 	const struct est_config *cfg = rep->cfg;
 	const size_t cells = (size_t)cfg->ncodecs * (size_t)cfg->nzpools;
-	json_t *names = json_array(), *points = json_array();
+	json_t *names, *points;
 	char name[64];
 
 	if (!f)
 		return json_null();
+	names = json_array();
+	points = json_array();
 	for (int c = 0; c < cfg->ncodecs; c++)
 		for (int z = 0; z < cfg->nzpools; z++) {
 			snprintf(name, sizeof(name), "%s/%s", cfg->codec[c].label, cfg->zpool[z]);

@@ -217,10 +217,11 @@ static json_t *mm_json(const uint64_t *m, bool have_huge)
 
 static json_t *vs_json(const struct est_kernel *k)
 {
-	json_t *list = json_array();
+	json_t *list;
 
 	if (!k->asked)
 		return json_null();
+	list = json_array();
 	for (int c = 0; c < k->nvs; c++)
 		json_array_append_new(list, json_pack("{s:s,s:o,s:o}", "label", k->vs[c].label,
 			"kernel", k->vs[c].offered ? mm_json(k->vs[c].kernel, k->vs[c].have_huge)
