@@ -71,61 +71,19 @@ int bs_files_set(const struct options *o, struct pageset *ps, char *title, size_
 	return rc;
 }
 
-/* Start @argv and wait, @timeout seconds at most, until it stops itself:
- * 0 with it held, or -1 with @how saying what it did instead. */
-static int wait_stop(struct child *c, char *const *argv, char *how, size_t len)
-{
-	struct child_event ev = { .kind = CHILD_TIMEOUT };
-	const double until = bs_now() + HEAP_TIMEOUT_S;
-	char why[200];
-	int err = child_start(c, argv, 0, why, sizeof(why));
-
-	if (err) {
-		snprintf(how, len, "cannot be started: %s", strerror(-err));
-		return err;
-	}
-	while (!(err = child_next(c, until - bs_now(), &ev)) && ev.kind == CHILD_TIMEOUT &&
-	       bs_now() < until)
-		;
-	if (!err && ev.kind == CHILD_STOPPED)
-		return 0;
-	if (!err && ev.kind == CHILD_DONE) {
-		child_describe_end(ev.status, why, sizeof(why));
-		snprintf(how, len, "%s before it stopped itself", why);
-	} else if (!err) {
-		snprintf(how, len, "did not stop itself within %d s", HEAP_TIMEOUT_S);
-	} else {
-		snprintf(how, len, "cannot be followed: %s", strerror(-err));
-	}
-	child_kill(c);
-	child_end(c);
-	return -1;
-}
-
 /* The heap of the program started for it; none, with a note, when the
  * built-in one's python3 is not installed. */
 int bs_heap_set(const struct options *o, struct pageset *ps, char *title, size_t len)
 {
 	char *const *argv = o->heap_cmd ? o->heap_cmd : builtin_argv();
 	struct procmem_counts st = { 0 };
-	struct procmem *pm = NULL;
-	struct child c;
 	uint64_t unreadable = 0;
-	char how[256], why[200];
-	int err = wait_stop(&c, argv, how, sizeof(how));
+	char how[256];
+	int err = builtin_heap_read(argv, HEAP_TIMEOUT_S, ps, &st, &unreadable, how, sizeof(how));
 
 	if (err == -ENOENT && !o->heap_cmd) {
 		fprintf(stderr, "zbud bench store: note: no python3 here, so no heap set\n");
 		return 0;
-	}
-	if (!err) {
-		err = procmem_open(&pm, c.pid, why, sizeof(why));
-		if (!err)
-			err = pageset_add_process(ps, pm, &st, &unreadable, why, sizeof(why));
-		procmem_close(pm);
-		snprintf(how, sizeof(how), "cannot be read: %s", why);
-		child_kill(&c);
-		child_end(&c);
 	}
 	if (err) {
 		fprintf(stderr, "zbud bench store: the heap program '%s' %s\n", argv[0], how);

@@ -34,13 +34,13 @@
 #define ZSWAP_STATIC_LINKING_ONLY
 #include "cli.h"
 #include "pageset.h"
+#include "builtin.h"
 #include "procmem.h"
-#include "workload.h"
 #include "zpool.h"
 #include "zswap.h"
 
 #define PAGE 4096
-#define HEAP_TIMEOUT_MS 120000
+#define HEAP_TIMEOUT_S 120      /* the built-in heap takes a second or two */
 #define ZRAM_CONTROL "/sys/class/zram-control"
 #define WRITE_PAGES 64                  /* pages a write() */
 /* The goal, as issue 13 states it: ours against the kernel's pages. */
@@ -130,19 +130,14 @@ static unsigned int kernel_config_chain(void)
 
 static int heap_pages(char *const *cmd, struct pageset *ps)
 {
-	char *builtin[] = { "python3", "-c", (char *)workload_python_heap, NULL };
-	char *const *argv = cmd ? cmd : builtin;
-	struct procmem_child c;
-	struct procmem_stats st;
-	int err = procmem_start(&c, argv, HEAP_TIMEOUT_MS);
+	char *const *argv = cmd ? cmd : builtin_argv();
+	struct procmem_counts st = { 0 };
+	uint64_t unreadable = 0;
+	char how[256];
+	int err = builtin_heap_read(argv, HEAP_TIMEOUT_S, ps, &st, &unreadable, how, sizeof(how));
 
-	if (!err) {
-		err = procmem_read(&c, ps, &st);
-		procmem_end(&c);
-	}
 	if (err)
-		fprintf(stderr, "zbud bench zram: the heap program '%s': %s\n", argv[0],
-			err == -ECHILD ? "ended before it stopped itself" : strerror(-err));
+		fprintf(stderr, "zbud bench zram: the heap program '%s' %s\n", argv[0], how);
 	else if (!ps->count)
 		fprintf(stderr, "zbud bench zram: the heap program '%s' had no pages\n", argv[0]);
 	return err || !ps->count ? -1 : 0;
