@@ -21,6 +21,7 @@ struct state {
 	double t0, tick_cost, measure_cost, last_measure;
 	double spacing;                 /* the interval's multiplier: 2^thinnings */
 	uint64_t most_measured;         /* pages of the largest measurement */
+	uint64_t last_pages;            /* the last tick's count */
 	size_t ncells;
 	pid_t procs[MAX_PROCS];
 };
@@ -95,7 +96,9 @@ static bool worth_measuring(const struct est_follow *f, const struct state *s, u
 	if (why == FOLLOW_EXIT)
 		return pages > s->most_measured;
 	if ((double)pages >= FOLLOW_GROWTH * (double)s->most_measured)
-		return t - s->last_measure >= FOLLOW_GROWTH_COST * s->measure_cost;
+		/* Growth that stops is a peak held: read it whatever the cost. */
+		return pages == s->last_pages ||
+		       t - s->last_measure >= FOLLOW_GROWTH_COST * s->measure_cost;
 	return t - s->last_measure >= fmax(MIN_PERIOD, FOLLOW_PERIOD_COST * s->measure_cost);
 }
 
@@ -175,7 +178,9 @@ static int tick(struct est_follow *f, struct state *s, enum follow_why why, char
 		f->most_pages = c.pages;
 		f->most_t = p->t;
 	}
-	if (worth_measuring(f, s, c.pages, why, p->t) && (err = measure(f, s, p, why_s, len)))
+	err = worth_measuring(f, s, c.pages, why, p->t) ? measure(f, s, p, why_s, len) : 0;
+	s->last_pages = c.pages;
+	if (err)
 		return err;
 	f->npoints++;
 	if (f->tick)

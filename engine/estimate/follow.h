@@ -16,7 +16,8 @@
  *
  *   - at the first tick with pages, and when the pages grow past the
  *     largest measured by FOLLOW_GROWTH (no more often than
- *     FOLLOW_GROWTH_COST times the CPU time the last one took);
+ *     FOLLOW_GROWTH_COST times the CPU time the last one took, unless
+ *     the growth stopped: two ticks with the same pages, a peak held);
  *   - when a process of the target stops itself with SIGSTOP, and when
  *     one is held at its exit with more pages in the target than any
  *     measurement had (a compiler's cc1 peaks just before it exits);
