@@ -58,7 +58,7 @@ st=$?
 cat >"$tmp/heap.py" <<'PY'
 import hashlib
 rows = [{"id": i, "name": "row-%07d" % i, "tags": ["t%d" % (i % 97), "x" * (i % 50)]}
-        for i in range(220000)]
+        for i in range(150000)]
 h = hashlib.sha256()
 for r in rows:
     h.update(("%d %s %s\n" % (r["id"], r["name"], ",".join(r["tags"]))).encode())

@@ -354,18 +354,19 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		clone_via_stub(&c, g);
 		return;
 	case SYS_clone:
-		if (c.a[0] & CLONE_VM) {
+	case SYS_clone3: {
+		struct clone3_args ca = { .flags = (uint64_t)c.a[0], .stack = (uint64_t)c.a[1] };
+
+		if (c.nr == SYS_clone3 && c.a[0])
+			memcpy(&ca, (void *)c.a[0], sizeof(ca) < (size_t)c.a[1] ? sizeof(ca) : (size_t)c.a[1]);
+		if (!(ca.flags & CLONE_VM) && ca.stack) {
+			/* A new process on a new stack: it cannot start inside this
+			 * handler, and a stub cannot give it a pager of its own. */
+			regions_unmanage_all("it forks onto a stack of its own (clone with a stack)");
 			clone_via_stub(&c, g);
 			return;
 		}
-		ret = fork_call(&c);
-		break;
-	case SYS_clone3: {
-		uint64_t flags = 0;
-
-		if (c.a[0] && c.a[1] >= 8)
-			memcpy(&flags, (void *)c.a[0], sizeof(flags));
-		if (flags & CLONE_VM) {
+		if (ca.flags & CLONE_VM) {
 			clone_via_stub(&c, g);
 			return;
 		}
