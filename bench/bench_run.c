@@ -206,7 +206,13 @@ static int parse(int argc, char **argv, struct bopts *o)
 		if (!strcmp(opt, "--help")) {
 			printf("usage: zbud bench run [--mib N] [--limit SIZE] [--hot PERMILLE] "
 			       "[--share PERMILLE] [--accesses N] [--repeat N] [--faults N] "
-			       "[--compressor NAME] [--zpool NAME]\n");
+			       "[--compressor NAME] [--zpool NAME]\n"
+			       "\n"
+			       "The workload alone and under `zbud run`, beside the floors of a fault-in.\n"
+			       "\n"
+			       "Examples:\n"
+			       "  zbud bench run\n"
+			       "  zbud bench run --mib 256 --limit 64M --hot 100 --repeat 3\n");
 			return -1;
 		}
 		if (!v)

@@ -61,7 +61,12 @@ static void usage(FILE *f)
 		"  --dev-userfaultfd     take the userfaultfd from /dev/userfaultfd\n"
 		"  --verbose             say what each process manages\n"
 		"\n"
-		"Exit status: CMD's (or zbud's own 1, 2 for bad usage, 127 when CMD is not found).\n");
+		"Exit status: CMD's (or zbud's own 1, 2 for bad usage, 127 when CMD is not found).\n"
+		"\n"
+		"Examples:\n"
+		"  zbud run --limit 64M -- python3 build_index.py\n"
+		"  zbud run --limit 1G --pool-limit 256M --writeback /var/tmp/job --json -- ./job\n"
+		"  zbud run --limit 512M --stats-every 5 -- make -j2\n");
 }
 
 /* One line for bad input, and its status. */
