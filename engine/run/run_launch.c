@@ -403,8 +403,15 @@ int run_parse_size(const char *s, const char *what, uint64_t min, uint64_t max, 
 	}
 	v *= scale;
 	if (!digits || *p || v < (long double)min || v > (long double)max) {
-		snprintf(why, len, "bad %s value '%.40s' (a size such as 64M or 1.5G, from %llu to %llu bytes)",
-			 what, s, (unsigned long long)min, (unsigned long long)max);
+		char shown[41];
+		size_t n = 0;
+
+		/* the value as the user can read it back: '?' for what a terminal would not show */
+		for (; s[n] && n < sizeof(shown) - 1; n++)
+			shown[n] = s[n] >= 0x20 && s[n] < 0x7f ? s[n] : '?';
+		shown[n] = '\0';
+		snprintf(why, len, "bad %s value '%s' (a size such as 64M or 1.5G, from %llu to %llu bytes)",
+			 what, shown, (unsigned long long)min, (unsigned long long)max);
 		return -EINVAL;
 	}
 	*out = (uint64_t)v;
