@@ -1,5 +1,5 @@
 /*
- * cmd_bench_run.c - `zbud bench run`: zbud run on the issue's workload,
+ * bench_run.c - `zbud bench run`: zbud run on the issue's workload,
  * against the program alone and beside the floors of a fault-in
  *
  * The workload (bench_run_workload.c) runs alone, then under `zbud run
