@@ -15,6 +15,7 @@ static const struct {
 	{ "store", bench_store, "the store: each compressor x allocator on real pages" },
 	{ "zram", bench_zram, "our pools against the running kernel's zram on the same pages" },
 	{ "estimate", bench_estimate, "zbud estimate's cost: a workload alone and followed" },
+	{ "run", bench_run, "zbud run: slowdown, fault-in beside its floors, memory" },
 };
 
 #define NBENCHES (sizeof(benches) / sizeof(benches[0]))
@@ -38,7 +39,7 @@ int cmd_bench(int argc, char **argv)
 	for (size_t i = 0; argc >= 2 && i < NBENCHES; i++)
 		if (!strcmp(argv[1], benches[i].name))
 			return benches[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "zbud bench: %s%s%s (alloc or store, or zram; try --help)\n",
+	fprintf(stderr, "zbud bench: %s%s%s (alloc, store, zram or run; try --help)\n",
 		argc >= 2 ? "unknown benchmark '" : "which benchmark?", argc >= 2 ? argv[1] : "",
 		argc >= 2 ? "'" : "");
 	return 2;

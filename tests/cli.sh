@@ -69,7 +69,7 @@ expect "no command" 2 "" "" -- "$zbud"
 expect "unknown command" 2 "" "^zbud: unknown command 'frob'" -- "$zbud" frob
 expect "help" 0 "" "" -- "$zbud" --help
 expect "replay help" 0 "" "" -- "$zbud" replay --help
-expect "bench usage" 2 "" "^zbud bench: which benchmark\? \(alloc or store" -- "$zbud" bench
+expect "bench usage" 2 "" "^zbud bench: which benchmark\? \(alloc, store, zram or run" -- "$zbud" bench
 expect "bench unknown" 2 "" "^zbud bench: unknown benchmark 'x'" -- "$zbud" bench x
 expect "bench bad live" 2 "" "^zbud bench alloc: --live 'x' is not a positive integer$" -- "$zbud" bench alloc --live x
 expect "bench bad sizes" 1 "" "cannot open '$tmp/nope'" -- "$zbud" bench alloc --sizes "$tmp/nope"

@@ -62,7 +62,7 @@ for p in "$build"/man/*.1; do
 done
 
 # ---- every command's --help ends with examples ----
-for h in $commands "bench alloc" "bench store" "bench zram"; do
+for h in $commands "bench alloc" "bench store" "bench zram" "bench run"; do
 	[ "$h" = help ] && continue
 	"$zbud" $h --help >"$tmp/out" 2>&1
 	sed -n '/^Examples:$/,$p' "$tmp/out" | grep -q "^  .*zbud " && ! sed '1,/^Examples:$/d' "$tmp/out" |

@@ -14,6 +14,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_estimate(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /*
  * A command's arguments, parsed apart from its work (so that fuzz_cli_args
@@ -55,6 +56,7 @@ int bench_alloc_parse_args(int argc, char **argv, struct bench_alloc_args *a);
 int bench_store(int argc, char **argv);
 int bench_zram(int argc, char **argv);
 int bench_estimate(int argc, char **argv);
+int bench_run(int argc, char **argv);
 
 /* Allocation sizes, one a line (the format of data/python-heap.lz4-sizes.txt).
  * On error prints "zbud: FILE:LINE: ..." and returns NULL. */

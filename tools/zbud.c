@@ -18,6 +18,7 @@ static const struct {
 	{ "stat", cmd_stat, "the running kernel's zswap and zram, readable" },
 	{ "replay", cmd_replay, "drive a pool through a trace, log every decision" },
 	{ "inspect", cmd_inspect, "draw a pool a page a row: where its free space is" },
+	{ "run", cmd_run, "run a program with zswap for it alone, in userspace" },
 	{ "bench", cmd_bench, "measure: `zbud bench alloc` the allocators, `zbud bench store` the store" },
 	{ "help", help, "a command's options: `zbud help COMMAND`" },
 };
