@@ -46,7 +46,7 @@ static char self[4096], dir[64];
 
 #define KIDS 3
 #define SHARE (2 * NKINDS * 4)          /* pages a kid maps */
-#define HOLD_US 1500000                 /* "hold": the ticks come every 50 ms */
+#define HOLD_US 3000000                 /* "hold": the ticks come every 50 ms */
 
 /* ---- the workloads ---- */
 
