@@ -1,7 +1,8 @@
 /*
- * test_zblock_faults.c - what zblock does when things go wrong: every page
- * allocation failing in turn leaves every block as it was; the invariant
- * checker sees each kind of corruption; a debug build stops a broken pool
+ * test_zblock_faults.c - what zblock does when things go wrong: the
+ * invariant checker sees each kind of corruption; a debug build stops a
+ * broken pool.  (Every page allocation failing in turn, for every
+ * allocator: src/zpool/test_zpool_fault.c.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,91 +14,6 @@
 
 #include "fault.h"
 #include "zblock_test.h"
-
-/* ---- Failed page allocations change no block ---- */
-
-/* What a failure must leave as it was: blocks, objects, pages in blocks.
- * (Pages a fresh run took before the failure stay as free runs.) */
-static bool same_blocks(struct zblock_pool *pool, const struct zblock_stats *before)
-{
-	static struct zblock_stats now;
-
-	zblock_get_stats(pool, &now);
-	return now.pages == before->pages && now.blocks == before->blocks &&
-	       now.objects == before->objects &&
-	       !memcmp(now.type_blocks, before->type_blocks, sizeof(now.type_blocks)) &&
-	       !memcmp(now.type_objects, before->type_objects, sizeof(now.type_objects));
-}
-
-#define FAULT_OPS 400
-#define FAULT_SLOTS 64
-
-static int fault_workload(const struct zbud_source_config *cfg)
-{
-	struct zblock_pool *pool = zblock_create_pool(cfg);
-	struct test_obj slot[FAULT_SLOTS] = { 0 };
-	static struct zblock_stats before;
-	uint64_t seed = 42;
-	int failures = 0;
-
-	assert_non_null(pool);
-	for (int op = 0; op < FAULT_OPS; op++) {
-		struct test_obj *o = &slot[test_rng(&seed) % FAULT_SLOTS];
-		size_t size = 1 + test_rng(&seed) % 4096;
-
-		if (o->handle) {
-			assert_true(intact(pool, o->handle, o->size, (uint64_t)(o - slot)));
-			zblock_free(pool, o->handle);
-			o->handle = 0;
-			continue;
-		}
-		zblock_get_stats(pool, &before);
-		o->size = size;
-		if (zblock_alloc(pool, size, &o->handle) == 0) {
-			fill(pool, o->handle, size, (uint64_t)(o - slot));
-			continue;
-		}
-		assert_true(same_blocks(pool, &before));
-		o->handle = 0;
-		failures++;
-		check_ok(pool);
-	}
-	check_ok(pool);
-	for (int i = 0; i < FAULT_SLOTS; i++)
-		if (slot[i].handle)
-			assert_true(intact(pool, slot[i].handle, slot[i].size, (uint64_t)i));
-	zblock_destroy_pool(pool);
-	return failures;
-}
-
-static void every_page_fails_once(const struct zbud_source_config *cfg)
-{
-	uint64_t calls;
-
-	zbud_fault_arm(ZBUD_FAULT_PAGE, 0);
-	assert_int_equal(fault_workload(cfg), 0);
-	calls = zbud_fault_calls(ZBUD_FAULT_PAGE);
-	assert_true(calls > 50);
-	for (uint64_t n = 1; n <= calls; n++) {
-		zbud_fault_arm(ZBUD_FAULT_PAGE, n);
-		assert_int_equal(fault_workload(cfg), 1);
-	}
-	zbud_fault_arm(ZBUD_FAULT_PAGE, 0);
-}
-
-static void test_every_page_allocation_fails_once(void **state)
-{
-	static const struct zbud_source_config arena;
-	enum { PAGES = 2000 };
-	size_t len = PAGES * (4096 + sizeof(struct zblock_page)) + 64;
-	void *buf = malloc(len);
-	struct zbud_source_config fixed = { .buffer = buf, .buffer_size = len };
-
-	(void)state;
-	every_page_fails_once(&arena);
-	every_page_fails_once(&fixed);
-	free(buf);
-}
 
 /* ---- The checker ---- */
 
@@ -226,7 +142,6 @@ static void test_debug_build_stops_a_broken_pool(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_page_allocation_fails_once),
 		cmocka_unit_test(test_checker_catches_corruption),
 		cmocka_unit_test(test_debug_build_stops_a_broken_pool),
 	};

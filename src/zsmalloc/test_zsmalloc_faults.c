@@ -1,7 +1,8 @@
 /*
- * test_zsmalloc_faults.c - what zsmalloc does when things go wrong: every
- * page and handle-table allocation failing in turn, compaction without
- * memory, and the invariant checker seeing each kind of corruption
+ * test_zsmalloc_faults.c - what zsmalloc does when things go wrong: the
+ * handle table's growth failing, compaction without memory, and the
+ * invariant checker seeing each kind of corruption.  (Every page allocation
+ * failing in turn, for every allocator: src/zpool/test_zpool_fault.c.)
  */
 #include <errno.h>
 #include <stdint.h>
@@ -19,64 +20,6 @@ static bool same_stats(struct zs_pool *pool, const struct zs_stats *before)
 	zs_get_stats(pool, &now);
 	now.meta_bytes = before->meta_bytes; /* pages once given are still counted */
 	return !memcmp(&now, before, sizeof(now));
-}
-
-#define FAULT_OPS 400
-#define FAULT_SLOTS 64
-
-/* A fixed workload; returns how many allocations failed, each with -ENOMEM
- * and no change, while every object stays intact. */
-static int fault_workload(void)
-{
-	struct zs_pool *pool = new_pool();
-	struct test_obj slot[FAULT_SLOTS] = { 0 };
-	static struct zs_stats before;
-	uint64_t seed = 42;
-	int failures = 0;
-
-	for (int op = 0; op < FAULT_OPS; op++) {
-		struct test_obj *o = &slot[test_rng(&seed) % FAULT_SLOTS];
-		size_t size = 1 + test_rng(&seed) % 4096;
-
-		if (o->handle) {
-			assert_true(intact(pool, o->handle, o->size, (uint64_t)(o - slot)));
-			zs_free(pool, o->handle);
-			o->handle = 0;
-			continue;
-		}
-		zs_get_stats(pool, &before);
-		o->size = size;
-		if (zs_malloc(pool, size, &o->handle) == 0) {
-			fill(pool, o->handle, size, (uint64_t)(o - slot));
-			continue;
-		}
-		assert_true(same_stats(pool, &before));
-		o->handle = 0;
-		failures++;
-		check_ok(pool);
-	}
-	check_ok(pool);
-	for (int i = 0; i < FAULT_SLOTS; i++)
-		if (slot[i].handle)
-			assert_true(intact(pool, slot[i].handle, slot[i].size, (uint64_t)i));
-	zs_destroy_pool(pool);
-	return failures;
-}
-
-static void test_every_page_allocation_fails_once(void **state)
-{
-	uint64_t calls;
-
-	(void)state;
-	zbud_fault_arm(ZBUD_FAULT_PAGE, 0);
-	assert_int_equal(fault_workload(), 0);
-	calls = zbud_fault_calls(ZBUD_FAULT_PAGE);
-	assert_true(calls > 50);
-	for (uint64_t n = 1; n <= calls; n++) {
-		zbud_fault_arm(ZBUD_FAULT_PAGE, n);
-		assert_int_equal(fault_workload(), 1);
-	}
-	zbud_fault_arm(ZBUD_FAULT_PAGE, 0);
 }
 
 /* The handle table grows by 8192 entries; a failed growth is -ENOMEM too. */
@@ -230,7 +173,6 @@ static void test_checker_catches_corruption(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_page_allocation_fails_once),
 		cmocka_unit_test(test_handle_table_growth_fails),
 		cmocka_unit_test(test_compaction_out_of_memory),
 		cmocka_unit_test(test_checker_catches_corruption),
