@@ -43,6 +43,7 @@ static const char *zbud_path;
 static char self[4096], dir[64];
 
 #include "estimate_util.h"
+#include "scratch_dir.h"
 
 #define KIDS 3
 #define SHARE (2 * NKINDS * 4)          /* pages a kid maps */
@@ -324,17 +325,15 @@ static void windows(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "zbud-test-follow-XXXXXX");
-	return mkdtemp(dir) && realpath("/proc/self/exe", self) ? 0 : -1;
+	if (scratch_dir_make(dir, sizeof(dir), "zbud-test-follow-XXXXXX"))
+		return -1;
+	return realpath("/proc/self/exe", self) ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return scratch_dir_remove(dir);
 }
 
 int main(int argc, char **argv)

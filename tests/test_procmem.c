@@ -31,6 +31,7 @@
 #include "pageset.h"
 #include "pfnset.h"
 #include "procmem.h"
+#include "scratch_dir.h"
 
 #define PAGE PAGESET_PAGE
 #define N 8                             /* pages of each kind */
@@ -307,17 +308,13 @@ static void test_pfnset(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "zbud-test-procmem-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return scratch_dir_make(dir, sizeof(dir), "zbud-test-procmem-XXXXXX");
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return scratch_dir_remove(dir);
 }
 
 int main(int argc, char **argv)

@@ -25,6 +25,7 @@
 
 #include "zswap.h"
 #include "zswap_pages.h"
+#include "scratch_dir.h"
 
 #define SKIPPED 77      /* a child's exit status: the test could not run here */
 
@@ -34,17 +35,13 @@ static char dir[64];    /* this test's scratch directory */
 static int make_dir(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/zswap-backing-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return scratch_dir_make(dir, sizeof(dir), "/tmp/zswap-backing-XXXXXX");
 }
 
 static int remove_dir(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return scratch_dir_remove(dir);
 }
 
 /* @name in the scratch directory; each name has its own buffer, which
