@@ -402,26 +402,23 @@ void zs_destroy_pool(struct zs_pool *pool)
 	free(pool);
 }
 
-static int alloc(struct zs_pool *pool, size_t size, unsigned long *handle)
+/* Every allocation but the common one: a zspage to grow or make, or no
+ * free handle entry to reuse.  Out of line, so that the common case, below,
+ * saves few registers. */
+static int __attribute__((noinline))
+alloc_slow(struct zs_pool *pool, struct size_class *class, unsigned long *handle)
 {
-	struct size_class *class;
 	uint32_t idx, first;
 	int err;
 
-	if (!size)
-		return -EINVAL;
-	if (size > ZS_MAX_ALLOC_SIZE)
-		return -ENOSPC;
-	class = &pool->class[pool->class_of[class_index(pool, size)]];
-	zbud_lock_take(&pool->lock);
 	err = handle_peek(&pool->handles, &idx);
 	if (err)
-		goto out;
+		return err;
 	first = find_get_zspage(class);
 	if (first != ZBUD_PAGE_NIL && !zs_room(pool, class, first)) {
 		err = zs_grow_zspage(pool, class, first); /* ours: its present slots are full */
 		if (err)
-			goto out;
+			return err;
 	}
 	if (first != ZBUD_PAGE_NIL) {
 		unsigned int inuse;
@@ -432,36 +429,69 @@ static int alloc(struct zs_pool *pool, size_t size, unsigned long *handle)
 	} else {
 		err = alloc_zspage(pool, class, pool->grow ? 1 : class->pages_per_zspage, &first);
 		if (err)
-			goto out;
+			return err;
 		handle_take(&pool->handles, idx, zs_loc(first, obj_malloc(pool, first), class->index));
 		insert_zspage(pool, class, first);
 	}
 	class->stat[ZS_OBJ_USED]++;
 	*handle = zs_handle_make(idx, first);
-out:
+	return 0;
+}
+
+static int alloc(struct zs_pool *pool, size_t size, unsigned long *handle)
+{
+	struct zs_handles *h = &pool->handles;
+	struct size_class *class;
+	uint32_t idx, first;
+	int err = 0;
+
+	if (!size)
+		return -EINVAL;
+	if (size > ZS_MAX_ALLOC_SIZE)
+		return -ENOSPC;
+	class = &pool->class[pool->class_of[class_index(pool, size)]];
+	zbud_lock_take(&pool->lock);
+	/* The common case, alloc_slow()'s decisions when a freed handle entry
+	 * is there to reuse and the zspage allocation picks has a present
+	 * free slot. */
+	idx = h->free_head;
+	first = find_get_zspage(class);
+	if (__builtin_expect(idx != ZS_HANDLE_NIL && first != ZBUD_PAGE_NIL &&
+			     zs_room(pool, class, first), 1)) {
+		uint64_t entry = zs_loc(first, obj_malloc(pool, first), class->index);
+		unsigned int inuse = zs_page(pool, first)->inuse;
+
+		h->free_head = (uint32_t)atomic_load_explicit(&h->table[idx], memory_order_relaxed);
+		h->free_nr--;
+		atomic_store_explicit(&h->table[idx], entry, memory_order_release);
+		fix_fullness_group(pool, class, first, inuse - 1, inuse);
+		class->stat[ZS_OBJ_USED]++;
+		*handle = zs_handle_make(idx, first);
+	} else {
+		err = alloc_slow(pool, class, handle);
+	}
 	zbud_lock_release(&pool->lock);
 	return err;
 }
 
-/* An object's zspage just lost it: regroup it, or free it if empty.  Ours
- * keeps its pages until compaction packs it (a zspage that gave a page back
- * at each free would take it again at the next allocation). */
-static inline void put_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
+/* The rest of a free whose zspage it empties: the zspage goes, and with
+ * the pool's last page, the handle table's memory. */
+static void __attribute__((noinline))
+free_last(struct zs_pool *pool, struct size_class *class, uint32_t first, uint32_t idx)
 {
-	unsigned int inuse = zs_page(pool, first)->inuse;
-
-	if (inuse) {
-		fix_fullness_group(pool, class, first, inuse + 1, inuse + 1);
-	} else {
-		group_del(pool, class, first, zs_fullness(class, 1));
-		zs_free_zspage(pool, class, first);
-	}
+	group_del(pool, class, first, zs_fullness(class, 1));
+	zs_free_zspage(pool, class, first);
+	class->stat[ZS_OBJ_USED]--;
+	handle_release(&pool->handles, idx);
+	if (!atomic_load_explicit(&pool->pages_nr, memory_order_relaxed))
+		handles_reset(&pool->handles);
 }
 
 static void free_handle(struct zs_pool *pool, unsigned long handle)
 {
 	const uint32_t idx = zs_handle_index(handle);
 	struct size_class *class;
+	uint32_t first;
 	uint64_t e = 0;
 
 	zs_prefetch_hint(pool, handle);
@@ -470,12 +500,20 @@ static void free_handle(struct zs_pool *pool, unsigned long handle)
 		e = atomic_load_explicit(&pool->handles.table[idx], memory_order_acquire);
 	if (e & ZS_ENTRY_LIVE) {
 		class = &pool->class[zs_loc_class(e)];
-		obj_free(pool, zs_loc_first(e), zs_loc_slot(e));
-		put_zspage(pool, class, zs_loc_first(e));
-		class->stat[ZS_OBJ_USED]--;
-		handle_release(&pool->handles, idx);
-		if (!atomic_load_explicit(&pool->pages_nr, memory_order_relaxed))
-			handles_reset(&pool->handles);
+		first = zs_loc_first(e);
+		obj_free(pool, first, zs_loc_slot(e));
+		/* Regroup the zspage, or free it if empty.  Ours keeps its pages
+		 * until compaction packs it (a zspage that gave a page back at
+		 * each free would take it again at the next allocation). */
+		if (__builtin_expect(zs_page(pool, first)->inuse != 0, 1)) {
+			unsigned int hi = zs_page(pool, first)->inuse + 1u;
+
+			fix_fullness_group(pool, class, first, hi, hi);
+			class->stat[ZS_OBJ_USED]--;
+			handle_release(&pool->handles, idx);
+		} else {
+			free_last(pool, class, first, idx);
+		}
 	}
 	zbud_lock_release(&pool->lock);
 }

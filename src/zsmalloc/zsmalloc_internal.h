@@ -84,6 +84,7 @@
 #ifndef ZBUD_ZSMALLOC_INTERNAL_H
 #define ZBUD_ZSMALLOC_INTERNAL_H
 
+#include <assert.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -220,9 +221,19 @@ struct zs_page {
 	uint8_t class_idx;
 	uint8_t flags : 4;      /* ZS_PAGE_* */
 	uint8_t index : 4;      /* which page of its zspage */
-	uint16_t inuse : 12;    /* first page: objects in the zspage, whose
-				   fullness group says which list it is on */
-	uint16_t pages : 4;     /* first page: its pages now, less one */
+	union {
+		struct {
+			uint16_t inuse : 12; /* first page: objects in the zspage,
+						whose fullness group says which
+						list it is on */
+			uint16_t pages : 4; /* first page: its pages now, less one */
+		};
+		/* inuse in its low 12 bits (the ABI's order): a free or an
+		 * allocation adds or takes one here, a plain increment where the
+		 * bit-field's costs a read-modify-write of ten instructions; it
+		 * never carries into pages, as inuse stays below 4095. */
+		uint16_t inuse_word;
+	};
 	union {
 		struct {
 			uint32_t next, prev;
@@ -246,7 +257,8 @@ struct size_class {
 	uint32_t list[ZS_FULL]; /* ZS_ALMOST_EMPTY, ZS_ALMOST_FULL: heads or ZBUD_PAGE_NIL */
 	uint64_t stat[ZS_NR_STATS]; /* ZS_OBJ_ALLOCATED: present slots */
 	uint16_t cap[ZS_MAX_PAGES_PER_ZSPAGE + 1]; /* slots present with c pages */
-};
+} __attribute__((aligned(128))); /* a shift indexes the array, not a multiply's three
+				    instructions, each call */
 
 struct zs_handles {
 	_Atomic uint64_t *table;        /* vm.base: reserved for `capacity` entries */
@@ -444,7 +456,8 @@ static inline unsigned int obj_malloc(struct zs_pool *pool, uint32_t first)
 	w = !bits->free[0];
 	slot += w * 64 + (unsigned int)__builtin_ctzll(bits->free[w]);
 	bits->free[w] &= bits->free[w] - 1;
-	zp->inuse++;
+	zp->inuse_word++;
+	assert(zp->inuse && zp->inuse <= ZS_MAX_OBJS_PER_ZSPAGE);
 	return slot;
 }
 
@@ -454,7 +467,8 @@ static inline void obj_free(struct zs_pool *pool, uint32_t first, unsigned int s
 
 	slot %= ZS_SLOTS_PER_DESC;
 	bits->free[slot / 64] |= 1ULL << slot % 64;
-	zs_page(pool, first)->inuse--;
+	assert(zs_page(pool, first)->inuse);
+	zs_page(pool, first)->inuse_word--;
 }
 
 /* zsmalloc.c: free an empty zspage that is in no group. */
