@@ -93,6 +93,10 @@ static void test_classes_by_geometry(void **state)
 		assert_int_equal(c->size, size <= 32 ? 32 : (size + 15) / 16 * 16);
 		assert_true(zs_size_class(theirs, size)->size >= size + 8 ||
 			    zs_size_class(theirs, size)->size == 4096);
+		/* and the smallest that does: a size's class changes only
+		 * where the one before cannot hold it */
+		if (size > 1 && zs_size_class(theirs, size) != zs_size_class(theirs, size - 1))
+			assert_true(zs_size_class(theirs, size - 1)->size < size + 8);
 	}
 	assert_int_equal(zs_size_class(theirs, 4089)->size, 4096);
 	assert_int_equal(zs_size_class(theirs, 4096)->size, 4096);

@@ -123,11 +123,31 @@ static unsigned int class_index(const struct zs_pool *pool, size_t size)
 	return i < ZS_SIZE_CLASSES ? i : ZS_SIZE_CLASSES - 1;
 }
 
+/* The class of @size, 1 to ZS_MAX_ALLOC_SIZE, by one lookup: every size
+ * with the same (size + handle_bytes + 15) / 16 has the same index. */
+static unsigned int class_of_size(const struct zs_pool *pool, size_t size)
+{
+	return pool->class_by_size[(size + pool->handle_bytes + ZS_SIZE_CLASS_DELTA - 1) /
+				   ZS_SIZE_CLASS_DELTA];
+}
+
+static void init_class_by_size(struct zs_pool *pool)
+{
+	for (unsigned int k = 1; k < sizeof(pool->class_by_size); k++) {
+		/* the largest size of bucket k, a page at most */
+		size_t size = k * ZS_SIZE_CLASS_DELTA - pool->handle_bytes;
+
+		if (size > ZS_MAX_ALLOC_SIZE)
+			size = ZS_MAX_ALLOC_SIZE;
+		pool->class_by_size[k] = pool->class_of[class_index(pool, size)];
+	}
+}
+
 const struct size_class *zs_size_class(const struct zs_pool *pool, size_t size)
 {
 	if (!size || size > ZS_MAX_ALLOC_SIZE)
 		return NULL;
-	return &pool->class[pool->class_of[class_index(pool, size)]];
+	return &pool->class[class_of_size(pool, size)];
 }
 
 /* ---- The handle table ---- */
@@ -378,6 +398,7 @@ struct zs_pool *zs_create_pool(const struct zbud_source_config *source,
 	pool->grow = !cfg->kernel;
 	pool->handle_bytes = cfg->handle ? ZS_HANDLE_SIZE : 0;
 	init_classes(pool, chain, cfg->kernel);
+	init_class_by_size(pool);
 	err = zbud_source_init(&pool->src, source, sizeof(struct zs_page));
 	if (!err) {
 		err = handles_init(&pool->handles, pool->src.capacity);
@@ -449,7 +470,7 @@ static int alloc(struct zs_pool *pool, size_t size, unsigned long *handle)
 		return -EINVAL;
 	if (size > ZS_MAX_ALLOC_SIZE)
 		return -ENOSPC;
-	class = &pool->class[pool->class_of[class_index(pool, size)]];
+	class = &pool->class[class_of_size(pool, size)];
 	zbud_lock_take(&pool->lock);
 	/* The common case, alloc_slow()'s decisions when a freed handle entry
 	 * is there to reuse and the zspage allocation picks has a present
@@ -464,7 +485,7 @@ static int alloc(struct zs_pool *pool, size_t size, unsigned long *handle)
 		h->free_head = (uint32_t)atomic_load_explicit(&h->table[idx], memory_order_relaxed);
 		h->free_nr--;
 		atomic_store_explicit(&h->table[idx], entry, memory_order_release);
-		fix_fullness_group(pool, class, first, inuse - 1, inuse);
+		regroup_after_alloc(pool, class, first, inuse);
 		class->stat[ZS_OBJ_USED]++;
 		*handle = zs_handle_make(idx, first);
 	} else {
@@ -506,9 +527,7 @@ static void free_handle(struct zs_pool *pool, unsigned long handle)
 		 * until compaction packs it (a zspage that gave a page back at
 		 * each free would take it again at the next allocation). */
 		if (__builtin_expect(zs_page(pool, first)->inuse != 0, 1)) {
-			unsigned int hi = zs_page(pool, first)->inuse + 1u;
-
-			fix_fullness_group(pool, class, first, hi, hi);
+			regroup_after_free(pool, class, first, zs_page(pool, first)->inuse);
 			class->stat[ZS_OBJ_USED]--;
 			handle_release(&pool->handles, idx);
 		} else {

@@ -287,6 +287,9 @@ struct zs_pool {
 	struct zs_handles handles;
 	_Atomic uint64_t pages_nr;      /* read without the lock */
 	uint8_t class_of[ZS_SIZE_CLASSES]; /* size index -> its class (merging) */
+	/* (size + handle_bytes + 15) / 16 -> its class: class_of[] of the size's
+	 * index, looked up at once */
+	uint8_t class_by_size[(ZS_MAX_ALLOC_SIZE + ZS_HANDLE_SIZE) / ZS_SIZE_CLASS_DELTA + 2];
 	struct size_class class[ZS_SIZE_CLASSES]; /* those that are their own */
 };
 
@@ -412,6 +415,36 @@ static inline uint32_t find_get_zspage(const struct size_class *class)
 {
 	return class->list[ZS_ALMOST_FULL] != ZBUD_PAGE_NIL ? class->list[ZS_ALMOST_FULL]
 						       : class->list[ZS_ALMOST_EMPTY];
+}
+
+/* fix_fullness_group() after an allocation made @n objects of a zspage
+ * that was in a group (so had 1 to slots - 1): the same moves, with the
+ * groups known from @n alone. */
+static inline void regroup_after_alloc(struct zs_pool *pool, struct size_class *class,
+				       uint32_t first, unsigned int n)
+{
+	if (n == class->objs_per_zspage) {
+		group_del(pool, class, first,
+			  n - 1 < class->almost_full ? ZS_ALMOST_EMPTY : ZS_ALMOST_FULL);
+		class->stat[ZS_FULL]++;
+	} else if (n == class->almost_full) {
+		group_del(pool, class, first, ZS_ALMOST_EMPTY);
+		group_add(pool, class, first, ZS_ALMOST_FULL);
+	}
+}
+
+/* The same after a free left @n objects, at least one. */
+static inline void regroup_after_free(struct zs_pool *pool, struct size_class *class,
+				      uint32_t first, unsigned int n)
+{
+	if (n + 1 == class->objs_per_zspage) {
+		class->stat[ZS_FULL]--;
+		group_add(pool, class, first,
+			  n < class->almost_full ? ZS_ALMOST_EMPTY : ZS_ALMOST_FULL);
+	} else if (n + 1 == class->almost_full) {
+		group_del(pool, class, first, ZS_ALMOST_FULL);
+		group_add(pool, class, first, ZS_ALMOST_EMPTY);
+	}
 }
 
 /* ---- Slots ---- */
