@@ -33,9 +33,12 @@
  * test machine has to spare, past this. */
 #define MAX_LIVE 1000000UL
 #define ROUNDS 3
+/* Runs of every allocator in turn, each a child: past this, a typo. */
+#define MAX_RUNS 100
 
 struct result {
-	double ns_per_pair;
+	double ns_per_pair;             /* the fastest run's */
+	double slowest;                 /* the slowest run's (with --runs) */
 	uint64_t resident_pages;        /* after the working set is written */
 	uint64_t pool_pages, ideal_pages, meta_bytes; /* zbud only */
 	int ok;
@@ -286,7 +289,8 @@ static const struct allocator *find_allocator(const char *name)
 	return NULL;
 }
 
-static void print_row(const struct allocator *a, size_t live, const struct result *r)
+static void print_row(const struct allocator *a, size_t live, const struct result *r,
+		      unsigned int runs)
 {
 	if (!r->ok) {
 		printf("%9zu  %-15s %9s\n", live, a->name, "(not available)");
@@ -301,6 +305,8 @@ static void print_row(const struct allocator *a, size_t live, const struct resul
 	if (r->meta_bytes) /* zbud's own statistics say */
 		printf(" %7.3f",
 		       100.0 * (double)r->meta_bytes / (double)(r->pool_pages * ZBUD_PAGE_SIZE));
+	if (runs > 1)
+		printf("  (%u runs: %.1f-%.1f ns)", runs, r->ns_per_pair, r->slowest);
 	putchar('\n');
 }
 
@@ -356,6 +362,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: zbud bench alloc [--sizes FILE] [--live N[,N...]] [--pairs N]\n"
+		"                        [--runs N]\n"
 		"\n"
 		"Times random free-then-alloc pairs at each working set of live objects,\n"
 		"with sizes drawn from FILE (one a line; default: the shipped LZ4 sizes of a\n"
@@ -379,14 +386,16 @@ static void usage(FILE *f)
 		"Prints ns of CPU time per pair (the measuring thread's: other work on the\n"
 		"machine does not count), resident pages once the working set is written,\n"
 		"each pool's pages against the ideal ceil(bytes / 4096), and the goals.\n"
-		"Defaults: --live 1000,20000,200000 --pairs %lu.  --live takes up to %d\n"
-		"sets, each 1 to %lu objects; --pairs is 1 to %lu.\n"
+		"--runs N runs every allocator's process N times, taking turns, so that a\n"
+		"busy machine slows each alike; rows give the fastest and the range.\n"
+		"Defaults: --live 1000,20000,200000 --pairs %lu --runs 1.  --live takes up\n"
+		"to %d sets, each 1 to %lu objects; --pairs is 1 to %lu; --runs 1 to %d.\n"
 		"\n"
 		"Examples:\n"
 		"  zbud bench alloc --live 20000\n"
 		"  zbud bench alloc --sizes sizes.txt --live 1000,100000 --pairs 500000\n",
 		DEFAULT_PAIRS,
-		BENCH_ALLOC_MAX_LIVE_SETS, MAX_LIVE, MAX_PAIRS);
+		BENCH_ALLOC_MAX_LIVE_SETS, MAX_LIVE, MAX_PAIRS, MAX_RUNS);
 }
 
 /* A plain decimal in [@min, @max] for @opt; 0, or -1 with one line said. */
@@ -432,7 +441,7 @@ int bench_alloc_parse_args(int argc, char **argv, struct bench_alloc_args *a)
 
 	list_allocators();
 	*a = (struct bench_alloc_args){
-		.live = { 1000, 20000, 200000 }, .nlive = 3, .pairs = DEFAULT_PAIRS,
+		.live = { 1000, 20000, 200000 }, .nlive = 3, .pairs = DEFAULT_PAIRS, .runs = 1,
 		.path = data_path(DEFAULT_SIZES),
 	};
 	for (int i = 1; i < argc; i++) {
@@ -456,6 +465,11 @@ int bench_alloc_parse_args(int argc, char **argv, struct bench_alloc_args *a)
 				return 2;
 			a->pairs = (unsigned long)v;
 			i++;
+		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
+			if (number("--runs", argv[i + 1], strlen(argv[i + 1]), 1, MAX_RUNS, &v))
+				return 2;
+			a->runs = (unsigned int)v;
+			i++;
 		} else {
 			fprintf(stderr, "zbud bench alloc: unknown or incomplete option '%s' "
 				"(try --help)\n", cli_quote(argv[i], q));
@@ -463,6 +477,34 @@ int bench_alloc_parse_args(int argc, char **argv, struct bench_alloc_args *a)
 		}
 	}
 	return -1;
+}
+
+/* Working set @l's results, every allocator's child run a.runs times in
+ * turn: the fastest run's figures, and the slowest time.  One run prints
+ * each row as it ends; more print after the last. */
+static void measure_runs(const struct bench_alloc_args *a, int l, const unsigned *sizes,
+			 size_t nsizes, struct result *r)
+{
+	for (unsigned int run = 0; run < a->runs; run++) {
+		for (size_t k = 0; k < nallocators; k++) {
+			struct result x = run_child(&allocators[k], a->path, sizes, nsizes,
+						    a->live[l], a->pairs);
+
+			x.slowest = x.ns_per_pair;
+			if (!run || (x.ok && !r[k].ok)) {
+				r[k] = x;
+			} else if (x.ok) {
+				if (x.ns_per_pair > r[k].slowest)
+					r[k].slowest = x.ns_per_pair;
+				if (x.ns_per_pair < r[k].ns_per_pair) {
+					x.slowest = r[k].slowest;
+					r[k] = x;
+				}
+			}
+			if (a->runs == 1)
+				print_row(&allocators[k], a->live[l], &r[k], 1);
+		}
+	}
 }
 
 int bench_alloc(int argc, char **argv)
@@ -492,17 +534,17 @@ int bench_alloc(int argc, char **argv)
 		free(sizes);
 		return write(STDOUT_FILENO, &r, sizeof(r)) == sizeof(r) ? 0 : 1;
 	}
-	printf("zbud bench alloc: random free+alloc pairs, CPU time, best of %d rounds of %lu;\n"
-	       "sizes from %s (%zu)\n", ROUNDS, a.pairs, path, nsizes);
+	printf("zbud bench alloc: random free+alloc pairs, CPU time, best of %d rounds of %lu%s;\n"
+	       "sizes from %s (%zu)\n", ROUNDS, a.pairs, a.runs > 1 ? " in each run" : "", path,
+	       nsizes);
 	printf("%9s  %-15s %9s %10s %11s %7s %7s %7s\n", "live", "allocator", "ns/pair",
 	       "resident", "pool pages", "ideal", "x ideal", "meta %");
 	for (int l = 0; l < a.nlive; l++) {
 		struct result r[MAX_ALLOCATORS];
 
-		for (size_t k = 0; k < nallocators; k++) {
-			r[k] = run_child(&allocators[k], path, sizes, nsizes, a.live[l], a.pairs);
-			print_row(&allocators[k], a.live[l], &r[k]);
-		}
+		measure_runs(&a, l, sizes, nsizes, r);
+		for (size_t k = 0; a.runs > 1 && k < nallocators; k++)
+			print_row(&allocators[k], a.live[l], &r[k], a.runs);
 		print_goals(a.live[l], r);
 	}
 	free(sizes);

@@ -86,6 +86,10 @@ cmp -s "$tmp/out" "$tmp/spec.expect" && grep -q 'allocations  3 (first 2, last 1
 # The benchmark runs and prints a row per allocator.
 "$zbud" bench alloc --live 200 --pairs 2000 >"$tmp/out" 2>&1 && grep -qE '^ +200  zbud +[0-9.]+ ' "$tmp/out" &&
 	grep -qE '^ +200  glibc' "$tmp/out" && pass || fail "bench: $(cat "$tmp/out")"
+# Two runs in turn: each row gives the fastest and the range, goals under them.
+"$zbud" bench alloc --live 200 --pairs 2000 --runs 2 >"$tmp/out" 2>&1 &&
+	grep -qE '^ +200  zbud +[0-9.]+ .*\(2 runs: [0-9.]+-[0-9.]+ ns\)$' "$tmp/out" &&
+	grep -qE '^ +200  goals: zbud' "$tmp/out" && pass || fail "bench --runs: $(cat "$tmp/out")"
 
 # The store benchmark on two small files: a row, the goals, the extra rows.
 "$zbud" bench store --files "$zbud" "$src/README.md" --mib 1 --compressor lz4 --zpool zbud \

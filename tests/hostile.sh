@@ -98,6 +98,10 @@ check "bench alloc --live 9 sets" 2 '^zbud bench alloc: --live: at most 8 workin
 	"$zbud" bench alloc --live 1,2,3,4,5,6,7,8,9
 check "bench alloc --live 1000001" 2 "^zbud bench alloc: --live '1000001' is too large \(at most 1000000\)$" -- \
 	"$zbud" bench alloc --live 1000001
+for bad in 0 101 x; do
+	check "bench alloc --runs '$bad'" 2 "^zbud bench alloc: --runs '$bad' is (not a positive integer|too large \(at most 100\))$" -- \
+		"$zbud" bench alloc --runs "$bad"
+done
 
 # Killed while writing --plot: the temporary file goes too, and the path
 # is never made.  (A background job of a script ignores SIGINT: SIGTERM.)

@@ -50,6 +50,7 @@ struct bench_alloc_args {
 	size_t live[BENCH_ALLOC_MAX_LIVE_SETS];
 	int nlive;
 	unsigned long pairs;
+	unsigned int runs;              /* --runs: each allocator's child, interleaved */
 	const char *path;               /* --sizes */
 };
 int bench_alloc_parse_args(int argc, char **argv, struct bench_alloc_args *a);
