@@ -22,9 +22,14 @@ static const struct {
 
 static void usage(FILE *f)
 {
+	int w = 0;
+
+	/* The names' column as wide as the longest name. */
+	for (size_t i = 0; i < NBENCHES; i++)
+		w = (int)strlen(benches[i].name) > w ? (int)strlen(benches[i].name) : w;
 	fprintf(f, "usage: zbud bench NAME [OPTIONS]   (`zbud bench NAME --help`)\n\n");
 	for (size_t i = 0; i < NBENCHES; i++)
-		fprintf(f, "  %-6s %s\n", benches[i].name, benches[i].what);
+		fprintf(f, "  %-*s  %s\n", w, benches[i].name, benches[i].what);
 	fprintf(f, "\nExamples:\n  zbud bench alloc --live 20000\n"
 		"  zbud bench store --mib 8 --no-heap --compressor lz4,zstd\n"
 		"  sudo zbud bench zram\n");
@@ -39,7 +44,7 @@ int cmd_bench(int argc, char **argv)
 	for (size_t i = 0; argc >= 2 && i < NBENCHES; i++)
 		if (!strcmp(argv[1], benches[i].name))
 			return benches[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "zbud bench: %s%s%s (alloc, store, zram or run; try --help)\n",
+	fprintf(stderr, "zbud bench: %s%s%s (alloc, store, zram, estimate or run; try --help)\n",
 		argc >= 2 ? "unknown benchmark '" : "which benchmark?", argc >= 2 ? argv[1] : "",
 		argc >= 2 ? "'" : "");
 	return 2;

@@ -69,7 +69,11 @@ expect "no command" 2 "" "" -- "$zbud"
 expect "unknown command" 2 "" "^zbud: unknown command 'frob'" -- "$zbud" frob
 expect "help" 0 "" "" -- "$zbud" --help
 expect "replay help" 0 "" "" -- "$zbud" replay --help
-expect "bench usage" 2 "" "^zbud bench: which benchmark\? \(alloc, store, zram or run" -- "$zbud" bench
+expect "bench usage" 2 "" "^zbud bench: which benchmark\? \(alloc, store, zram, estimate or run" -- "$zbud" bench
+# The benchmarks' descriptions start in one column, whatever the names.
+"$zbud" bench --help | awk '/^  [a-z]+  +[a-z]/ { n++; c[index($0, $2)] = 1 }
+	END { for (k in c) cols++; exit !(n >= 5 && cols == 1) }' &&
+	pass || fail "bench --help: the descriptions are not in one column"
 expect "bench unknown" 2 "" "^zbud bench: unknown benchmark 'x'" -- "$zbud" bench x
 expect "bench bad live" 2 "" "^zbud bench alloc: --live 'x' is not a positive integer$" -- "$zbud" bench alloc --live x
 expect "bench bad sizes" 1 "" "cannot open '$tmp/nope'" -- "$zbud" bench alloc --sizes "$tmp/nope"

@@ -156,8 +156,24 @@ victim=
 st=$?
 [ "$st" = 1 ] && [ "$(cat "$tmp/err")" = "zbud estimate: cannot write the report: No space left on device" ] &&
 	pass || fail "--json >/dev/full: exit $st, $(head -2 "$tmp/err")"
-refused 1 "^zbud estimate: '/dev/full' is not a regular file: not replaced$" \
-	est --raw "$tmp/random" --compressor lz4 --save-sizes /dev/full
+est --raw "$tmp/random" --compressor lz4 --save-sizes /dev/full >/dev/null 2>"$tmp/err"
+st=$?
+[ "$st" = 1 ] && [ "$(cat "$tmp/err")" = "zbud estimate: cannot write '/dev/full': No space left on device" ] &&
+	[ -c /dev/full ] && pass || fail "--save-sizes /dev/full: exit $st, $(head -2 "$tmp/err")"
+# A character device, or a descriptor by its name, is written to as it is;
+# a FIFO, a directory or a descriptor not open is refused.
+works est --raw "$tmp/random" --compressor lz4 -o /dev/null && [ ! -s "$tmp/out" ] && [ -c /dev/null ] &&
+	pass || fail "-o /dev/null: $(head -2 "$tmp/out")"
+works est --raw "$tmp/random" --compressor lz4 --zpool zbud -o /dev/stdout &&
+	grep -qE '^lz4 +zbud +[0-9]+ ' "$tmp/out" && [ -L /dev/stdout ] &&
+	pass || fail "-o /dev/stdout: $(head -2 "$tmp/out")"
+mkfifo "$tmp/fifo"
+refused 1 "^zbud estimate: '$tmp/fifo' is not a regular file: not replaced$" \
+	est --raw "$tmp/random" --compressor lz4 -o "$tmp/fifo"
+refused 1 "^zbud estimate: '$tmp' is not a regular file: not replaced$" \
+	est --raw "$tmp/random" --compressor lz4 --save-sizes "$tmp"
+refused 1 "^zbud estimate: cannot write '/dev/fd/9': not open$" \
+	est --raw "$tmp/random" --compressor lz4 -o /dev/fd/9
 echo precious >"$tmp/precious"
 for opt in --plot --save-sizes; do
 	ln -sf "$tmp/precious" "$tmp/link"
@@ -173,6 +189,12 @@ if works est --raw "$zbud" --compressor lz4,zstd --zpool zbud,ideal --save-sizes
 		grep -qE '^zstd +zbud ' "$tmp/out" && grep -qE '^over 4096 +[0-9.]+% +[0-9.]+%$' "$tmp/out" &&
 		pass || fail "table: $(head -12 "$tmp/out")"
 	works "$zbud" inspect --sizes "$tmp/sizes" && pass
+fi
+# Every row's columns under the header's, "zsmalloc-kernel" the longest name.
+if works est --raw "$zbud" --compressor lz4,zstd --zpool zbud,zsmalloc-kernel,ideal; then
+	awk '/^compressor/ { h = index($0, "stored") + 5 }
+		h && /^(lz4|zstd)? +[a-z-]+ +[0-9]+ +[0-9]+ / { n++; if (match($0, /^[a-z0-9]* +[a-z-]+ +[0-9]+ +[0-9]+/) && RSTART + RLENGTH - 1 != h) bad++ }
+		END { exit !(n == 6 && !bad) }' "$tmp/out" && pass || fail "columns: $(sed -n 7,10p "$tmp/out")"
 fi
 # A command read once at its own SIGSTOP, then let go to exit; followed,
 # its end said, and its output its own: the report on stderr, or -o.

@@ -154,10 +154,14 @@ elif [ "$st" = 0 ] && [ ! -s "$tmp/err" ] && cmp -s "$tmp/out" "$tmp/tiny.zbud" 
 	pass
 	refuses 1 "^zbud inspect: cannot create '$tmp/nope/x.png': No such file or directory$" \
 		--trace "$tmp/tiny.trace" --plot "$tmp/nope/x.png"
-	# Not a regular file: refused, never replaced (a device node, as root).
-	refuses 1 "^zbud inspect: '/dev/full' is not a regular file: not replaced$" \
+	# A character device is written to, never replaced (a device node, as
+	# root); a FIFO is refused.
+	refuses 1 "^zbud inspect: /dev/full: write error: No space left on device$" \
 		--trace "$tmp/tiny.trace" --plot /dev/full
 	[ -c /dev/full ] && pass || fail "--plot /dev/full replaced the device"
+	mkfifo "$tmp/fifo.png"
+	refuses 1 "^zbud inspect: '$tmp/fifo.png' is not a regular file: not replaced$" \
+		--trace "$tmp/tiny.trace" --plot "$tmp/fifo.png"
 	# A write that fails (the file may not grow: EFBIG) leaves nothing.
 	(trap '' XFSZ; ulimit -f 4; "$zbud" inspect --trace "$tmp/tiny.trace" \
 		--plot "$tmp/big.png" >/dev/null 2>"$tmp/err")

@@ -73,12 +73,15 @@ const char *data_path(const char *name);
  * cli_output.c: a file a command makes (--plot), written under a temporary
  * name beside @path and renamed over it by cli_output_finish() once
  * complete: a symlink at @path is replaced, never followed; a failed write
- * leaves @path as it was; a directory, device or FIFO at @path is refused.
+ * leaves @path as it was.  A character device named as itself (/dev/null)
+ * and a descriptor's name (/dev/stdout, /dev/fd/N) are written to as they
+ * are; a directory, block device, FIFO or socket at @path is refused.
  */
 struct cli_output {
 	const char *path;
 	char *tmp;
 	FILE *f;
+	bool direct;                    /* written to, not renamed over */
 };
 
 /* The FILE to write (closed by the caller, or whatever it hands it to), or

@@ -5,14 +5,20 @@
  * beside F and renamed over F once complete.  A rename replaces the name,
  * never what it points to: a symbolic link at F is replaced, not followed,
  * so nothing but F is ever written; and a write that fails or is cut short
- * leaves F as it was, not half a PNG.  Something at F that is not a regular
- * file or a link (a directory, a device such as /dev/full, a FIFO) is
- * refused: renaming over it would replace a device node, not write to it.
+ * leaves F as it was, not half a PNG.  A character device named as itself
+ * (/dev/null, a terminal) is written to, as a shell's `>` would: there is
+ * no file to replace.  So is a name for a descriptor zbud already holds
+ * (/dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N), whatever it is:
+ * renaming over /dev/stdout, a link, would replace the link.  Anything
+ * else at F that is not a regular file or a link (a directory, a block
+ * device, a FIFO, a socket) is refused: renaming over it would replace a
+ * node, not write to it.
  * Interrupted (Ctrl-C, a kill), the command removes the temporary file
  * before it dies.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +55,59 @@ static void watch(const char *tmp)
 	set = true;
 }
 
+/* The descriptor @path names (/dev/stdout, /dev/fd/3, ...), or -1. */
+static int named_fd(const char *path)
+{
+	static const char *const dirs[] = { "/dev/fd/", "/proc/self/fd/" };
+	char *end;
+
+	if (!strcmp(path, "/dev/stdout"))
+		return STDOUT_FILENO;
+	if (!strcmp(path, "/dev/stderr"))
+		return STDERR_FILENO;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		const size_t n = strlen(dirs[i]);
+		long fd;
+
+		if (strncmp(path, dirs[i], n) || path[n] < '0' || path[n] > '9')
+			continue;
+		errno = 0;
+		fd = strtol(path + n, &end, 10);
+		if (!*end && !errno && fd <= INT_MAX)
+			return (int)fd;
+	}
+	return -1;
+}
+
+/* Written to as it is: a descriptor's name, or a character device named
+ * as itself (O_NOFOLLOW, and checked once open: not a link put there
+ * meanwhile, nor a file). */
+static FILE *open_direct(struct cli_output *o, int fd, char *err, size_t errlen)
+{
+	struct stat st;
+	int copy = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 3)
+			   : open(o->path, O_WRONLY | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (copy >= 0 && fd < 0 && (fstat(copy, &st) || !S_ISCHR(st.st_mode))) {
+		close(copy);
+		snprintf(err, errlen, "'%s' changed while it was opened: not written", o->path);
+		return NULL;
+	}
+	if (copy < 0) {
+		snprintf(err, errlen, fd >= 0 && errno == EBADF ? "cannot write '%s': not open"
+			 : "cannot write '%s': %s", o->path, strerror(errno));
+		return NULL;
+	}
+	o->f = fdopen(copy, "wb");
+	if (!o->f) {
+		snprintf(err, errlen, "cannot write '%s': %s", o->path, strerror(errno));
+		close(copy);
+		return NULL;
+	}
+	o->direct = true;
+	return o->f;
+}
+
 FILE *cli_output_open(struct cli_output *o, const char *path, char *err, size_t errlen)
 {
 	struct stat st;
@@ -56,6 +115,10 @@ FILE *cli_output_open(struct cli_output *o, const char *path, char *err, size_t 
 	int fd = -1;
 
 	*o = (struct cli_output){ .path = path };
+	if (named_fd(path) >= 0)
+		return open_direct(o, named_fd(path), err, errlen);
+	if (!lstat(path, &st) && S_ISCHR(st.st_mode))
+		return open_direct(o, -1, err, errlen);
 	if (!lstat(path, &st) && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
 		snprintf(err, errlen, "'%s' is not a regular file: not replaced", path);
 		return NULL;
@@ -84,6 +147,10 @@ int cli_output_finish(struct cli_output *o, bool ok, char *err, size_t errlen)
 {
 	int rc = 0;
 
+	if (o->direct) {
+		o->direct = false;
+		return ok ? 0 : -1;
+	}
 	if (!o->tmp)
 		return -1;
 	if (ok && rename(o->tmp, o->path)) {

@@ -213,8 +213,12 @@ static void print_figures(FILE *f, const struct est_report *rep)
 	const struct est_config *cfg = rep->cfg;
 	const bool s = rep->res->sampled;
 	const int rw = s ? 12 : 5, sw = s ? 18 : 9;
+	int aw = (int)strlen("allocator");
 
-	fprintf(f, "%-10s %-9s %9s %9s %9s %9s %*s %*s %8s %8s\n", "compressor", "allocator",
+	/* As wide as the longest name ("zsmalloc-kernel"), or its row shifts. */
+	for (int z = 0; z < cfg->nzpools; z++)
+		aw = (int)strlen(cfg->zpool[z]) > aw ? (int)strlen(cfg->zpool[z]) : aw;
+	fprintf(f, "%-10s %-*s %9s %9s %9s %9s %*s %*s %8s %8s\n", "compressor", aw, "allocator",
 		"incompr", "stored", "comp MiB", "pool MiB", rw, "ratio", sw, "saved MiB",
 		"comp ns", "dec ns");
 	for (int c = 0; c < cfg->ncodecs; c++) {
@@ -223,8 +227,8 @@ static void print_figures(FILE *f, const struct est_report *rep)
 		for (int z = 0; z < cfg->nzpools; z++) {
 			char ratio[48], saved[48], mark[96];
 
-			fprintf(f, "%-10s %-9s %9.0f %9.0f %9.2f %9.2f %*s %*s", z ? "" : cfg->codec[c].label,
-				cfg->zpool[z], figure(rep, c, z, EST_INCOMPRESSIBLE),
+			fprintf(f, "%-10s %-*s %9.0f %9.0f %9.2f %9.2f %*s %*s", z ? "" : cfg->codec[c].label,
+				aw, cfg->zpool[z], figure(rep, c, z, EST_INCOMPRESSIBLE),
 				figure(rep, c, z, EST_STORED),
 				figure(rep, c, z, EST_COMPRESSED_BYTES) / MIB,
 				figure(rep, c, z, EST_POOL_PAGES) * PAGE / MIB, rw,
