@@ -134,6 +134,49 @@ char procmem_state(pid_t pid, char *name, size_t len)
 	return pid > 0 && read_stat(pid, &state, &flags, name, len) ? state : 0;
 }
 
+double procmem_cpu(pid_t pid)
+{
+	char path[64], line[1024], *close;
+	unsigned long long utime, stime;
+	const long hz = sysconf(_SC_CLK_TCK);
+	FILE *f;
+	bool got;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	got = f && fgets(line, sizeof(line), f);
+	if (f)
+		fclose(f);
+	/* After the name: state, then fields 4 to 13, then utime and stime. */
+	close = got ? strrchr(line, ')') : NULL;
+	if (!close || hz <= 0 ||
+	    sscanf(close + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+		   &stime) != 2)
+		return 0;
+	return (double)(utime + stime) / (double)hz;
+}
+
+int64_t procmem_resident(pid_t pid)
+{
+	char path[64], line[128];
+	unsigned long long kb, anon = 0, shmem = 0;
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	while (f && found < 2 && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "RssAnon: %llu kB", &kb) == 1)
+			anon = kb, found++;
+		else if (sscanf(line, "RssShmem: %llu kB", &kb) == 1)
+			shmem = kb, found++;
+	}
+	if (f)
+		fclose(f);
+	/* A zombie, or a kernel thread, has no such lines. */
+	return found == 2 ? (int64_t)((anon + shmem) / (PAGE / 1024)) : -1;
+}
+
 /* The devices of tmpfs and hugetlbfs mounts: "ID PARENT MAJ:MIN ROOT POINT
  * OPTS ... - TYPE ...". */
 static void read_tmpfs(struct procmem *pm)
