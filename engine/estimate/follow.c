@@ -97,7 +97,7 @@ static bool worth_measuring(const struct est_follow *f, const struct state *s, u
 		return true;
 	if (why == FOLLOW_EXIT)
 		return (double)pages > FOLLOW_STOP_SLACK * (double)s->most_measured;
-	if ((double)pages >= FOLLOW_GROWTH * (double)s->most_measured && pages <= s->last_pages)
+	if ((double)pages > FOLLOW_STOP_SLACK * (double)s->most_measured && pages <= s->last_pages)
 		/* Growth that stopped is a peak held, or just passed: read it
 		 * whatever the budget. */
 		return t - s->last_measure >= 2 * s->measure_cost;

@@ -23,10 +23,11 @@
  * the target's processes have used so far; a reading is made
  *
  *   - at the first tick with pages;
- *   - when the pages grew past the largest measured by FOLLOW_GROWTH and
- *     then stopped growing (a tick with no more pages than the last: a
- *     peak held, or just passed), whatever the budget, no more often than
- *     once in twice the CPU time the last one took;
+ *   - when the pages grew past the largest measured by FOLLOW_STOP_SLACK
+ *     and then stopped growing (a tick with no more pages than the last:
+ *     a peak held, or just passed), whatever the budget (a sleeping target
+ *     has none: a fill read mid-way is read again once held), no more
+ *     often than once in twice the CPU time the last one took;
  *   - within the budget, when the pages grow past the largest measured by
  *     FOLLOW_GROWTH (no more often than FOLLOW_GROWTH_COST times the CPU
  *     time the last one took);
