@@ -167,9 +167,9 @@ works est --raw "$tmp/random" --compressor lz4 -o /dev/null && [ ! -s "$tmp/out"
 works est --raw "$tmp/random" --compressor lz4 --zpool zbud -o /dev/stdout &&
 	grep -qE '^lz4 +zbud +[0-9]+ ' "$tmp/out" && [ -L /dev/stdout ] &&
 	pass || fail "-o /dev/stdout: $(head -2 "$tmp/out")"
-mkfifo "$tmp/out-fifo"
-refused 1 "^zbud estimate: '$tmp/out-fifo' is not a regular file: not replaced$" \
-	est --raw "$tmp/random" --compressor lz4 -o "$tmp/out-fifo"
+mkfifo "$tmp/fifo"
+refused 1 "^zbud estimate: '$tmp/fifo' is not a regular file: not replaced$" \
+	est --raw "$tmp/random" --compressor lz4 -o "$tmp/fifo"
 refused 1 "^zbud estimate: '$tmp' is not a regular file: not replaced$" \
 	est --raw "$tmp/random" --compressor lz4 --save-sizes "$tmp"
 refused 1 "^zbud estimate: cannot write '/dev/fd/9': not open$" \
