@@ -112,14 +112,16 @@ FILE *cli_output_open(struct cli_output *o, const char *path, char *err, size_t 
 {
 	struct stat st;
 	size_t len = strlen(path) + 32;
-	int fd = -1;
+	int fd = named_fd(path);
+	bool exists;
 
 	*o = (struct cli_output){ .path = path };
-	if (named_fd(path) >= 0)
-		return open_direct(o, named_fd(path), err, errlen);
-	if (!lstat(path, &st) && S_ISCHR(st.st_mode))
+	if (fd >= 0)
+		return open_direct(o, fd, err, errlen);
+	exists = !lstat(path, &st);
+	if (exists && S_ISCHR(st.st_mode))
 		return open_direct(o, -1, err, errlen);
-	if (!lstat(path, &st) && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+	if (exists && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
 		snprintf(err, errlen, "'%s' is not a regular file: not replaced", path);
 		return NULL;
 	}
