@@ -87,6 +87,30 @@ check "inspect --plot with a newline" 2 \
 	"^zbud inspect: --plot writes a PNG, not what 'x\?y\.jpg' names: name it FILE.png$" -- \
 	"$zbud" inspect --sizes "$tmp/empty.sizes" --plot $'x\ny.jpg'
 
+# A FIFO that nothing writes to is refused after 5 s, by every reader of
+# lines (it once blocked open() forever); one written to is read.  The four
+# waits run side by side.
+mkfifo "$tmp/fifo"
+readers=("replay" "inspect --trace" "inspect --sizes" "bench alloc --live 1 --pairs 1 --sizes")
+for i in "${!readers[@]}"; do
+	# shellcheck disable=SC2086
+	timeout 20 "$zbud" ${readers[$i]} "$tmp/fifo" >/dev/null 2>"$tmp/fifo-err.$i" </dev/null &
+	pids[$i]=$!
+done
+for i in "${!readers[@]}"; do
+	wait "${pids[$i]}"
+	st=$?
+	[ $st = 1 ] && [ "$(wc -l <"$tmp/fifo-err.$i")" = 1 ] &&
+		grep -qE "^zbud.*: '$tmp/fifo' is a FIFO that nothing wrote to in 5 s$" "$tmp/fifo-err.$i" &&
+		pass || fail "${readers[$i]} on a FIFO with no writer: exit $st, $(head -c 300 "$tmp/fifo-err.$i")"
+done
+(sleep 0.5; cat "$src/examples/basic.trace" >"$tmp/fifo") &
+timeout 20 "$zbud" replay "$tmp/fifo" >"$tmp/out" 2>&1 && cmp -s "$tmp/out" "$src/examples/basic.expect" &&
+	pass || fail "replay of a FIFO a writer opens late: $(head -c 300 "$tmp/out")"
+wait
+timeout 20 "$zbud" replay <(sleep 0.5; cat "$src/examples/basic.trace") >"$tmp/out" 2>&1 &&
+	cmp -s "$tmp/out" "$src/examples/basic.expect" && pass || fail "replay <(...): $(head -c 300 "$tmp/out")"
+
 # Numbers at and past their limits: bench alloc.
 for bad in -1 0 +5 ' 5' 1000000001 18446744073709551616 x ''; do
 	check "bench alloc --pairs '$bad'" 2 "^zbud bench alloc: --pairs '.*' is (not a positive integer|too large \(at most 1000000000\))$" -- \

@@ -118,6 +118,10 @@ run --allocator zsmalloc --sizes "$tmp/classes.sizes" && head -3 "$tmp/out" | cm
 run --allocator zsmalloc --worst 1 --sizes "$tmp/classes.sizes" &&
 	sed -n 2p "$tmp/out" | cmp -s - <(sed -n 3p "$tmp/classes.zsmalloc") &&
 	grep -qx '\.\.\. 1 more page' "$tmp/out" && pass || fail "--worst 1: $(head -3 "$tmp/out")"
+# --worst 0: the summary alone, as --rows 0 (it once handed qsort() a null array).
+run --allocator zsmalloc --worst 0 --sizes "$tmp/classes.sizes" &&
+	! grep -q '^ *[0-9]* |' "$tmp/out" && grep -q '^stored ' "$tmp/out" && [ ! -s "$tmp/err" ] &&
+	pass || fail "--worst 0: $(head -3 "$tmp/out") $(head -3 "$tmp/err")"
 free_bytes() { sed -n '2,4p' "$tmp/out" | sed 's/.*free *\([0-9]*\) B.*/\1/' | tr '\n' ' '; }
 run --worst 3 --sizes "$src/data/python-heap.lz4-sizes.txt" &&
 	[ "$(free_bytes)" = "$(free_bytes | tr ' ' '\n' | sort -rn | tr '\n' ' ' | sed 's/^ //')" ] &&

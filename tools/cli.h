@@ -70,6 +70,16 @@ unsigned *sizes_read(FILE *f, const char *path, size_t *count);
 const char *data_path(const char *name);
 
 /*
+ * cli_input_open - @path opened to be read line by line, or NULL with one
+ * line in @err ("cannot open 'PATH': ...").  A FIFO (a named one, or a pipe
+ * named as /dev/fd/N) that no writer has written to or closed within
+ * CLI_INPUT_FIFO_WAIT_S seconds is refused, rather than waited on forever;
+ * once something came, a writer that pauses is waited for as with any pipe.
+ */
+#define CLI_INPUT_FIFO_WAIT_S 5
+FILE *cli_input_open(const char *path, char *err, size_t errlen);
+
+/*
  * cli_output.c: a file a command makes (--plot), written under a temporary
  * name beside @path and renamed over it by cli_output_finish() once
  * complete: a symlink at @path is replaced, never followed; a failed write

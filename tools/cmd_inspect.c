@@ -195,10 +195,11 @@ static void at_end(struct zpool *pool, void *arg)
 
 static FILE *open_input(const char *path)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char err[512];
+	FILE *f = strcmp(path, "-") ? cli_input_open(path, err, sizeof(err)) : stdin;
 
 	if (!f)
-		fprintf(stderr, "zbud inspect: cannot open '%s': %s\n", path, strerror(errno));
+		fprintf(stderr, "zbud inspect: %s\n", err);
 	return f;
 }
 
@@ -562,7 +563,7 @@ int cmd_inspect(int argc, char **argv)
 		printf("%s pool %s %s: %llu page%s\n", a.allocator,
 		       a.trace ? "after replaying" : "holding the sizes in", src.name,
 		       (unsigned long long)in.pages, plural(in.pages));
-		if (in.worst)
+		if (in.worst && in.nshown) /* --worst 0: no rows, and qsort() wants an array */
 			qsort(in.shown, in.nshown, sizeof(*in.shown), emptiest_first);
 		print_rows(&in);
 		print_summary(&in, &src);

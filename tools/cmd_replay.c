@@ -129,9 +129,9 @@ int cmd_replay(int argc, char **argv)
 	if (status >= 0)
 		return status;
 	if (path && strcmp(path, "-")) {
-		in = fopen(path, "r");
+		in = cli_input_open(path, err, sizeof(err));
 		if (!in) {
-			fprintf(stderr, "zbud replay: cannot open '%s': %s\n", path, strerror(errno));
+			fprintf(stderr, "zbud replay: %s\n", err);
 			return 1;
 		}
 	}

@@ -37,11 +37,12 @@ const char *data_path(const char *name)
 
 unsigned *sizes_load(const char *path, size_t *count)
 {
-	FILE *f = fopen(path, "r");
+	char err[512];
+	FILE *f = cli_input_open(path, err, sizeof(err));
 	unsigned *v;
 
 	if (!f) {
-		fprintf(stderr, "zbud: cannot open '%s': %s\n", path, strerror(errno));
+		fprintf(stderr, "zbud: %s\n", err);
 		return NULL;
 	}
 	v = sizes_read(f, path, count);
