@@ -101,6 +101,15 @@ FILE *cli_output_open(struct cli_output *o, const char *path, char *err, size_t 
  * (always when !@ok) with one line in @err when the rename failed. */
 int cli_output_finish(struct cli_output *o, bool ok, char *err, size_t errlen);
 
+/*
+ * cli_stream_open - @path opened to be written as the command goes (JSON
+ * lines a reader may follow), or NULL with one line in @err.  A regular file
+ * is created or truncated; a descriptor's name (/dev/stdout, /dev/fd/N) and
+ * a device are written to; a FIFO only if something reads it.  A symbolic
+ * link is refused, never followed.
+ */
+FILE *cli_stream_open(const char *path, char *err, size_t errlen);
+
 /* cli_quote - an argument to quote in a one-line message: its printable
  * bytes ('?' for others: a newline would make two lines), cut if long */
 #define CLI_QUOTE_MAX 64

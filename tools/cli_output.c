@@ -145,6 +145,34 @@ FILE *cli_output_open(struct cli_output *o, const char *path, char *err, size_t 
 	return o->f;
 }
 
+FILE *cli_stream_open(const char *path, char *err, size_t errlen)
+{
+	int named = named_fd(path), fd;
+	FILE *f;
+
+	/* O_NOFOLLOW: a link is refused, not followed to whatever it names;
+	 * O_NONBLOCK: a FIFO with no reader fails at once (ENXIO) rather than
+	 * blocking the open forever. */
+	fd = named >= 0 ? fcntl(named, F_DUPFD_CLOEXEC, 3)
+		       : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK |
+				      O_NOCTTY | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		snprintf(err, errlen, errno == ELOOP ? "'%s' is a symbolic link: name the file itself"
+				     : errno == ENXIO ? "'%s' is a FIFO that nothing reads"
+				     : named >= 0 && errno == EBADF ? "cannot write '%s': not open"
+				     : "cannot write '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	if (named < 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	f = fdopen(fd, "w");
+	if (!f) {
+		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 int cli_output_finish(struct cli_output *o, bool ok, char *err, size_t errlen)
 {
 	int rc = 0;

@@ -214,6 +214,16 @@ bad 2 --limit 8M --stats-every x -- true
 bad 2 --limit 8M --writeback /nonexistent/dir/wb -- true
 bad 2 --limit 8M --writeback "$tmp/" -- true
 bad 1 --limit 8M --stats /nonexistent/dir/s -- true
+# --stats on a FIFO nothing reads: refused at once (fopen() once waited
+# for a reader forever); on a link: refused, the file it names untouched.
+mkfifo "$tmp/stats.fifo"
+echo keep >"$tmp/kept"
+ln -s "$tmp/kept" "$tmp/stats.link"
+timeout 20 "$zbud" run --limit 8M --stats "$tmp/stats.fifo" -- true </dev/null >"$tmp/out" 2>"$tmp/err"
+[ $? = 1 ] && grep -qx "zbud run: --stats: '$tmp/stats.fifo' is a FIFO that nothing reads" "$tmp/err" &&
+	pass || fail "--stats on a FIFO nothing reads: $(head -2 "$tmp/err")"
+bad 1 --limit 8M --stats "$tmp/stats.link" -- true
+[ "$(cat "$tmp/kept")" = keep ] && pass || fail "--stats followed a link"
 bad 127 --limit 8M -- /nonexistent/program
 
 finish run

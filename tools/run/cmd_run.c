@@ -451,8 +451,8 @@ int cmd_run(int argc, char **argv)
 	a.cfg.lib = lib;
 	if (a.cfg.writeback && (rc = check_writeback(a.cfg.writeback)))
 		return rc;
-	if (a.stats_path && !(stats = fopen(a.stats_path, "w"))) {
-		fprintf(stderr, "zbud run: %s: %s\n", a.stats_path, strerror(errno));
+	if (a.stats_path && !(stats = cli_stream_open(a.stats_path, why, sizeof(why)))) {
+		fprintf(stderr, "zbud run: --stats: %s\n", why);
 		return 1;
 	}
 	managed = decide_managed(&a);
