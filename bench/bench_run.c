@@ -22,6 +22,8 @@
 
 #define PAGE 4096
 #define MAX_REPEAT 20
+#define MAX_ACCESSES 100000000ul
+#define MAX_FAULTS 10000000ul
 #define GOAL_MEMORY 0.7
 #define GOAL_MEDIAN_US 10.0
 
@@ -50,8 +52,9 @@ static void widen(struct range *r, double v, int first)
 		r->hi = v;
 }
 
-/* Run argv (this zbud, again), its stdout into @out; 0 when it exited 0. */
-static int capture(char *const argv[], char *out, size_t len)
+/* Run argv (this zbud, again), its descriptor @fd (1: stdout, 2: stderr)
+ * into @out; 0 when it exited 0. */
+static int capture(char *const argv[], int fd, char *out, size_t len)
 {
 	int p[2], st;
 	size_t n = 0;
@@ -62,7 +65,7 @@ static int capture(char *const argv[], char *out, size_t len)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		dup2(p[1], 1);
+		dup2(p[1], fd);
 		close(p[0]);
 		close(p[1]);
 		execv("/proc/self/exe", argv);
@@ -126,12 +129,12 @@ static int one(const struct bopts *o, unsigned long seed, struct one_run *alone,
 	snprintf(share, sizeof(share), "%lu", o->share);
 	snprintf(acc, sizeof(acc), "%lu", o->accesses);
 	snprintf(sd, sizeof(sd), "%lu", seed);
-	if (capture(w, out, sizeof(out)) || parse_workload(out, alone))
+	if (capture(w, 1, out, sizeof(out)) || parse_workload(out, alone))
 		return fprintf(stderr, "zbud bench run: the workload failed alone\n"), -1;
 	for (int i = 1; w[i]; i++)       /* the program is zbud again, as argv[0] */
 		z[10 + i] = w[i];
-	if (capture(z, out, sizeof(out)) || parse_workload(out, zb) || parse_zbud(out, zb))
-		return fprintf(stderr, "zbud bench run: the workload failed under zbud run:\n%s", out), -1;
+	if (capture(z, 1, out, sizeof(out)) || parse_workload(out, zb) || parse_zbud(out, zb))
+		return fprintf(stderr, "zbud bench run: the workload failed under zbud run\n"), -1;
 	return 0;
 }
 
@@ -191,6 +194,16 @@ static void report(const struct bopts *o, const struct one_run *a, const struct 
 	       outp.hi, z[0].compr ? (double)z[0].orig / (double)z[0].compr : 0.0);
 }
 
+/* The largest value of each numeric option: the workload runs alone too, so
+ * it fits this machine's memory. */
+static unsigned long max_of(const struct bopts *o, const unsigned long *num)
+{
+	unsigned long ram_mib = (unsigned long)(sysconf(_SC_PHYS_PAGES) / (1048576 / sysconf(_SC_PAGESIZE)));
+
+	return num == &o->mib ? ram_mib : num == &o->hot || num == &o->share ? 1000
+	       : num == &o->repeat ? MAX_REPEAT : num == &o->accesses ? MAX_ACCESSES : MAX_FAULTS;
+}
+
 static int parse(int argc, char **argv, struct bopts *o)
 {
 	*o = (struct bopts){ 256, 100, 900, 4000000, 3, 16384, "64M", "lz4", "zsmalloc" };
@@ -224,12 +237,36 @@ static int parse(int argc, char **argv, struct bopts *o)
 		}
 		if (!num)
 			return fprintf(stderr, "zbud bench run: unknown option '%s'\n", opt), 2;
+		errno = 0;
 		*num = strtoul(v, &end, 10);
-		if (!*v || *end || !*num || (num == &o->hot && *num > 1000) ||
-		    (num == &o->share && *num > 1000) || (num == &o->repeat && *num > MAX_REPEAT))
-			return fprintf(stderr, "zbud bench run: bad %s value '%s'\n", opt, v), 2;
+		/* strtoul() takes "-1" as ULONG_MAX: digits only */
+		if (*v < '0' || *v > '9' || *end || errno || !*num || *num > max_of(o, num))
+			return fprintf(stderr, "zbud bench run: %s '%s' is not a number from 1 to %lu\n",
+				       opt, v, max_of(o, num)), 2;
 	}
 	return 0;
+}
+
+/*
+ * The options `zbud run` takes (--limit, --compressor, --zpool), tried on
+ * `true` before anything is measured: a bad one is said in zbud run's own
+ * words, on one line, rather than after the workload ran alone.
+ */
+static int preflight(const struct bopts *o)
+{
+	char out[512], *nl;
+	char *z[] = { "zbud", "run", "--limit", (char *)o->limit, "--compressor", (char *)o->compressor,
+		      "--zpool", (char *)o->zpool, "--", "true", NULL };
+	const char *why = out;
+
+	if (!capture(z, 2, out, sizeof(out)))
+		return 0;
+	if ((nl = strchr(out, '\n')))
+		*nl = '\0';
+	if (!strncmp(why, "zbud run: ", 10))
+		why += 10;
+	fprintf(stderr, "zbud bench run: %s\n", *why ? why : "zbud run fails on `true`");
+	return 2;
 }
 
 int bench_run(int argc, char **argv)
@@ -246,6 +283,8 @@ int bench_run(int argc, char **argv)
 		return bench_run_workload(argc, argv);
 	if ((rc = parse(argc, argv, &o)))
 		return rc < 0 ? 0 : rc;
+	if ((rc = preflight(&o)))
+		return rc;
 	if ((f = fopen("/proc/loadavg", "r")) && fscanf(f, "%lf", &load) == 1 && load > 1.5)
 		printf("note: load average %.2f: figures are noisy (measure when it is under 1.5)\n", load);
 	if (f)

@@ -116,8 +116,12 @@ int bench_run_workload(int argc, char **argv)
 	seed = strtoull(argv[6], NULL, 10) | 1;
 	m = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	slow = malloc(accesses * sizeof(*slow));
-	if (m == MAP_FAILED || !slow || !hot || hot > pages)
+	if (m == MAP_FAILED || !slow || !hot || hot > pages) {
+		if (m != MAP_FAILED)
+			munmap(m, pages * PAGE);
+		free(slow);
 		return fprintf(stderr, "zbud bench run --workload: no memory\n"), 1;
+	}
 	t0 = ns();
 	for (size_t i = 0; i < pages; i++)
 		bench_text_page(m + i * PAGE, i);

@@ -127,6 +127,18 @@ for bad in 0 101 x; do
 		"$zbud" bench alloc --runs "$bad"
 done
 
+# bench run: numbers are digits within limits ("-1" was ULONG_MAX, and a
+# workload of that size ran out of memory); zbud run's options are tried
+# before anything runs, and said in one line.
+for bad in "--mib -1" "--mib 0" "--mib 99999999" "--accesses -1" "--faults 99999999999999999999" \
+	"--hot 1001" "--share x" "--repeat 21" "--mib +5"; do
+	# shellcheck disable=SC2086
+	check "bench run $bad" 2 "^zbud bench run: --[a-z]+ '.*' is not a number from 1 to [0-9]+$" -- \
+		"$zbud" bench run $bad
+done
+check "bench run --limit x" 2 "^zbud bench run: bad --limit value 'x'" -- "$zbud" bench run --limit x
+check "bench run --zpool nope" 2 "^zbud bench run: unknown zpool 'nope'" -- "$zbud" bench run --zpool nope
+
 # Killed while writing --plot: the temporary file goes too, and the path
 # is never made.  (A background job of a script ignores SIGINT: SIGTERM.)
 if "$zbud" inspect --help | grep -q 'not in this build'; then
