@@ -72,6 +72,7 @@ struct run_proc_stats {
 	uint64_t events;                /* remove, unmap, remap events */
 	uint64_t fault_ns;              /* time spent serving faults */
 	uint64_t pager_ns;              /* time the pager thread worked */
+	uint64_t throttle_ns;           /* time threads waited for the pager, over the limit */
 	uint64_t hist[RUN_HIST_BUCKETS];
 	struct zswap_stats store;
 };

@@ -22,13 +22,15 @@
  *
  *   63          24 23         8 7   5 4 3 2   0
  *   +-------------+------------+-----+-+-+-----+
- *   |  store key  |    pins    |     |P|I|state|
+ *   |  store key  |    pins    |heat |P|I|state|
  *   +-------------+------------+-----+-+-+-----+
  *   (a RESIDENT page keeps there when it went on the FIFO: ring_seq())
  *   state: NONE (a hole, or a page we do not know about), RESIDENT,
  *          EVICTING (moved out, being stored), EVICTED (in the store under
  *          key), LOADING (being brought back)
  *   I: on the FIFO of faulted-in pages   P: the store refused it last time
+ *   heat: turns the page still gets when the FIFO says it goes (CLOCK); set
+ *         when it came back soon after it left (shim_fault.c)
  *   pins: system calls in flight on the page, and pages the kernel writes on
  *         its own (rseq, the thread id word, alternate signal stacks)
  *
@@ -70,6 +72,9 @@ enum rec_state { REC_NONE, REC_RESIDENT, REC_EVICTING, REC_EVICTED, REC_LOADING 
 #define REC_STATE       0x7ull
 #define REC_IN_RING     (1ull << 3)
 #define REC_POOR        (1ull << 4)
+#define REC_HEAT_SHIFT  5
+#define REC_HEAT_ONE    (1ull << REC_HEAT_SHIFT)
+#define REC_HEAT        (7ull << REC_HEAT_SHIFT)
 #define REC_PIN_SHIFT   8
 #define REC_PIN_ONE     (1ull << REC_PIN_SHIFT)
 #define REC_PINS        (0xffffull << REC_PIN_SHIFT)
@@ -149,6 +154,8 @@ SHIM_HIDDEN void regions_reset(void);
 
 /* ---- fault-in (shim_fault.c) ---- */
 SHIM_HIDDEN int fault_in(uintptr_t page, bool write);   /* 0, or -errno: page not ours */
+/* The same, without waiting for the pager when over the limit (the caller does). */
+SHIM_HIDDEN int fault_in_only(uintptr_t page, bool write);
 SHIM_HIDDEN void on_sigbus(int sig, siginfo_t *si, void *uc);
 SHIM_HIDDEN int pin_page(uintptr_t page);               /* 0, or -ENOENT: not managed */
 SHIM_HIDDEN void unpin_page(uintptr_t page);
@@ -156,7 +163,7 @@ SHIM_HIDDEN void restore_all(void);                     /* bring back every evic
 SHIM_HIDDEN void drop_record(uintptr_t page, rec_t *r); /* the program dropped the page */
 
 /* ---- eviction (shim_evict.c) ---- */
-enum evict_result { EV_DONE, EV_REFUSED, EV_SKIPPED, EV_NO_SCRATCH };
+enum evict_result { EV_DONE, EV_REFUSED, EV_SKIPPED, EV_NO_SCRATCH, EV_AGED };
 SHIM_HIDDEN enum evict_result evict(uintptr_t page);
 /* Keys of refused pages kept raw until their next touch ("limbo"). */
 #define LIMBO_KEY (1ull << 39)
@@ -214,7 +221,7 @@ SHIM_HIDDEN void signals_restore(const sigset_t *old);
 /* ---- counters and the stats slot (shim_stats.c) ---- */
 struct shim_counters {
 	atomic_uint_least64_t resident, resident_peak, faults, zero_fills, evictions,
-		kept_resident, syscalls, prefaults, events, fault_ns, pager_ns;
+		kept_resident, syscalls, prefaults, events, fault_ns, pager_ns, throttle_ns;
 	atomic_uint_least64_t hist[RUN_HIST_BUCKETS];
 };
 SHIM_HIDDEN extern struct shim_counters shim_count;

@@ -9,6 +9,9 @@
  * are about as old (faulted in no later than a few FIFO lengths after it),
  * resident, unpinned and movable, one UFFDIO_MOVE and one flush for all.
  *
+ * A page with heat (brought back soon after it left, shim_fault.c) is
+ * passed over instead, with one turn less, and never goes as a neighbour.
+ *
  * A page the store refuses goes back with UFFDIO_MOVE.  If that must wait
  * for an event to be read (EAGAIN), it cannot wait here (the event thread
  * waits for this thread's read side of the event lock): the page is then
@@ -141,7 +144,7 @@ static bool candidate(uintptr_t q, uint64_t newest, rec_t **rp, uint64_t *vp)
 	rec_t *r = regions_contains(q) ? table_rec(q, false) : NULL;
 	uint64_t v = r ? atomic_load(r) : 0;
 
-	if (rec_state(v) != REC_RESIDENT || (v & (REC_PINS | REC_POOR)) || !(v & REC_IN_RING) ||
+	if (rec_state(v) != REC_RESIDENT || (v & (REC_PINS | REC_POOR | REC_HEAT)) || !(v & REC_IN_RING) ||
 	    rec_key(v) > newest)
 		return false;
 	if (!atomic_compare_exchange_strong(r, &v, rec_make(REC_EVICTING, v & ~REC_IN_RING, 0)))
@@ -259,6 +262,13 @@ enum evict_result evict(uintptr_t page)
 		/* given up or changed since it was queued */
 		atomic_fetch_and(c.r[0], ~REC_IN_RING);
 		return EV_SKIPPED;
+	}
+	if ((v & REC_HEAT) && !(v & REC_PINS)) {
+		/* In use lately (shim_fault.c): one turn less, and the FIFO's end
+		 * again.  If the record changed meanwhile, its next turn decides. */
+		atomic_compare_exchange_strong(c.r[0], &v, rec_make(REC_RESIDENT, v - REC_HEAT_ONE, ring_seq()));
+		ring_push(page);
+		return EV_AGED;
 	}
 	if ((v & REC_PINS) ||
 	    !atomic_compare_exchange_strong(c.r[0], &v, rec_make(REC_EVICTING, v & ~(REC_IN_RING | REC_POOR), 0))) {

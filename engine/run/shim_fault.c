@@ -49,13 +49,31 @@ static void forget_key(uint64_t key)
 		zswap_invalidate(shim.store, key);
 }
 
+/*
+ * Recency without accessed bits (an unprivileged process cannot read
+ * them): a page brought back soon after it left was in use when it was
+ * evicted, as the kernel's workingset detection reasons about a refault.
+ * Keys count evictions, so the refault distance is the number of pages
+ * evicted since this one; under a quarter of the limit, the page gets the
+ * most turns on the FIFO (heat), and the pager passes it over that many
+ * times before it evicts it (shim_evict.c): a CLOCK over faulted-in pages.
+ */
+static uint64_t heat_after_load(uint64_t key, uint64_t v)
+{
+	uint64_t distance = atomic_load_explicit(&shim.next_key, memory_order_relaxed) - key;
+
+	if (!(key & LIMBO_KEY) && distance < shim.limit_pages / 4 + 1)
+		return REC_HEAT;
+	return v & REC_HEAT;
+}
+
 /* The page is in place: it is resident and, if not already, the newest on the FIFO. */
-static void now_resident(uintptr_t page, rec_t *r, uint64_t v)
+static void now_resident(uintptr_t page, rec_t *r, uint64_t v, uint64_t heat)
 {
 	uint64_t nv;
 
 	do
-		nv = rec_make(REC_RESIDENT, (v & ~REC_POOR) | REC_IN_RING, ring_seq());
+		nv = rec_make(REC_RESIDENT, (v & ~(REC_POOR | REC_HEAT)) | REC_IN_RING | heat, ring_seq());
 	while (!atomic_compare_exchange_weak(r, &v, nv));
 	if (!(v & REC_IN_RING))
 		ring_push(page);
@@ -81,7 +99,7 @@ static int load_page(uintptr_t page, rec_t *r, uint64_t v)
 				       : "the store lost a page", page, err);
 	err = uffd_copy(page, buf);
 	if (err == 0 || err == -EEXIST) {
-		now_resident(page, r, loading);
+		now_resident(page, r, loading, heat_after_load(key, v));
 		forget_key(key);
 		atomic_fetch_add(&shim_count.faults, 1);
 	} else {
@@ -116,7 +134,7 @@ static int fill_hole(uintptr_t page, rec_t *r, bool write)
 		return -EINTR;
 	err = write ? uffd_copy(page, zeros) : uffd_zeropage(page);
 	if (err == 0 && rec_state(v) == REC_NONE) {
-		now_resident(page, r, filling);
+		now_resident(page, r, filling, 0);
 		atomic_fetch_add(&shim_count.zero_fills, 1);
 	} else {
 		atomic_store(r, v);     /* present already, or resident and so counted */
@@ -126,6 +144,15 @@ static int fill_hole(uintptr_t page, rec_t *r, bool write)
 }
 
 int fault_in(uintptr_t page, bool write)
+{
+	int err = fault_in_only(page, write);
+
+	if (!err)
+		pager_reclaim_direct();
+	return err;
+}
+
+int fault_in_only(uintptr_t page, bool write)
 {
 	for (;;) {
 		rec_t *r;
@@ -154,8 +181,6 @@ int fault_in(uintptr_t page, bool write)
 		rw_read_release(&shim.evlock);
 		if (err == -EINTR)
 			continue;
-		if (!err)
-			pager_reclaim_direct();
 		if (err != -EAGAIN)
 			return err;
 		/* An event is on its way (mmap_changing): let it be read and applied. */
@@ -179,12 +204,15 @@ void on_sigbus(int sig, siginfo_t *si, void *ucv)
 		return;
 	}
 	t0 = now_ns();
-	if (fault_in(page, write)) {
+	if (fault_in_only(page, write)) {
 		/* Not a page of ours after all (unmapped meanwhile): the program's. */
 		signals_forward(sig, si, ucv);
 		return;
 	}
+	/* The fault-in's time is the page's; waiting for the pager (over the
+	 * limit) is counted apart, as throttling. */
 	stats_fault_time(now_ns() - t0);
+	pager_reclaim_direct();
 	errno = saved;
 }
 

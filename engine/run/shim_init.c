@@ -84,6 +84,11 @@ static bool open_store(char *why, size_t len)
 		.zpool = shim.zpool,
 		.max_pool_bytes = shim.pool_limit,
 		.writeback_path = shim.writeback[0] ? shim.writeback : NULL,
+		/* One shard: each shard's pool keeps its own partly used pages
+		 * per size class (and grows 2 MiB at a time), which cost one
+		 * program 8-10% of the pool with a shard per CPU; stores come
+		 * from the pager thread alone, so there is little to contend. */
+		.shards = 1,
 	};
 
 	shim.store = zswap_create(&cfg);

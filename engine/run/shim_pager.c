@@ -16,10 +16,10 @@
  *   zswap_store() the scratch page under a new key
  *   EVICTING -> EVICTED, or on refusal UFFDIO_MOVE it back -> RESIDENT
  *
- * The pager thread evicts down to a low-water mark below the limit; a
- * program thread that faults pages in beyond the limit plus a margin
- * evicts for itself (direct reclaim), so that the limit holds however
- * fast the program allocates.
+ * The pager thread wakes at a high-water mark below the limit and evicts
+ * down to a low-water mark, ahead of need; a program thread that faults
+ * pages in beyond the limit plus a margin waits for it (throttling), so
+ * that the limit holds however fast the program allocates.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -49,6 +49,8 @@ static struct {
 	uint64_t last_scan, last_publish;
 } P;
 
+static uint64_t high_water(void);
+
 void resident_add(int64_t n)
 {
 	uint64_t now = atomic_fetch_add(&shim_count.resident, (uint64_t)n) + (uint64_t)n;
@@ -57,7 +59,7 @@ void resident_add(int64_t n)
 	while (now > peak && (int64_t)now > 0 &&
 	       !atomic_compare_exchange_weak(&shim_count.resident_peak, &peak, now))
 		;
-	if (n > 0 && now > shim.limit_pages)
+	if (n > 0 && now > high_water())
 		pager_kick();
 }
 
@@ -82,19 +84,34 @@ void pager_resume(void)
 	pager_kick();
 }
 
-static uint64_t low_water(void)
+/*
+ * Watermarks under the limit, as the kernel's: the pager wakes at the high
+ * one and evicts down to the low one, so that it works ahead of the
+ * program and a fault-in rarely finds it over the limit (and waiting).
+ */
+static uint64_t slack(void)
 {
-	uint64_t slack = shim.limit_pages / 64;
+	uint64_t s = shim.limit_pages / 64;
 
-	if (slack > 256)
-		slack = 256;
-	if (slack < 8)
-		slack = 8;
-	return shim.limit_pages > slack ? shim.limit_pages - slack : 0;
+	return s > 256 ? 256 : s < 8 ? 8 : s;
 }
 
-/* Evict until @target resident pages, up to @max pages, or out of candidates. */
-static unsigned evict_batch(uint64_t target, unsigned max)
+static uint64_t high_water(void)
+{
+	return shim.limit_pages > slack() ? shim.limit_pages - slack() : 0;
+}
+
+static uint64_t low_water(void)
+{
+	return shim.limit_pages > 2 * slack() ? shim.limit_pages - 2 * slack() : 0;
+}
+
+/*
+ * Evict until @target resident pages, up to @max pages, or out of
+ * candidates; *@aged: pages were passed over for their heat (they will go
+ * in a later turn, so that an empty batch is no reason to back off).
+ */
+static unsigned evict_batch(uint64_t target, unsigned max, bool *aged)
 {
 	size_t tries = ring_len();
 	unsigned done = 0, refused = 0;
@@ -122,6 +139,7 @@ static unsigned evict_batch(uint64_t target, unsigned max)
 		epoch_bump();   /* wakes whoever waited for the page to leave EVICTING */
 		done += res == EV_DONE;
 		refused += res == EV_REFUSED;
+		*aged |= res == EV_AGED;
 	}
 	if (done) {
 		atomic_fetch_add(&P.progress, 1);
@@ -139,7 +157,9 @@ static unsigned evict_batch(uint64_t target, unsigned max)
  */
 void pager_reclaim_direct(void)
 {
-	uint64_t margin = shim.limit_pages / 32 > 64 ? shim.limit_pages / 32 : 64;
+	/* The pager wakes below the limit (high_water()): a small margin over it
+	 * is all the program's memory may overshoot. */
+	uint64_t margin = shim.limit_pages / 256 > 16 ? shim.limit_pages / 256 : 16, t0 = 0;
 	struct timespec ms = { 0, 1000000 };
 
 	if (shim_no_reclaim)
@@ -148,11 +168,15 @@ void pager_reclaim_direct(void)
 				idle < 20 && !atomic_load(&P.paused) && !atomic_load(&P.backoff);) {
 		int seen = atomic_load(&P.progress);
 
+		if (!t0)
+			t0 = now_ns();
 		atomic_fetch_add(&P.kick, 1);
 		futex_wake_all(&P.kick);
 		shim_syscall6(SYS_futex, (long)&P.progress, FUTEX_WAIT_PRIVATE, seen, (long)&ms, 0, 0);
 		idle = atomic_load(&P.progress) == seen ? idle + 1 : 0;
 	}
+	if (t0)
+		atomic_fetch_add_explicit(&shim_count.throttle_ns, now_ns() - t0, memory_order_relaxed);
 }
 
 static void housekeeping(bool kicked)
@@ -177,7 +201,7 @@ static void *pager_main(void *arg)
 	shim_thread_signals(&all);
 	for (;;) {
 		int seen = atomic_load(&P.kick);
-		bool over = atomic_load(&shim_count.resident) > shim.limit_pages &&
+		bool over = atomic_load(&shim_count.resident) > high_water() &&
 			    !atomic_load(&P.paused) && !atomic_load(&P.backoff);
 		uint64_t t0;
 
@@ -196,10 +220,15 @@ static void *pager_main(void *arg)
 		t0 = now_ns();
 		housekeeping(atomic_load(&P.kick) != seen);
 		while (atomic_load(&shim_count.resident) > low_water() && !atomic_load(&P.paused)) {
-			unsigned done = evict_batch(low_water(), BATCH);
+			bool aged = false;
+			unsigned done = evict_batch(low_water(), BATCH, &aged);
+			uint64_t t1 = now_ns();
 
+			/* counted as it goes: a pager that never catches up still shows */
+			atomic_fetch_add(&shim_count.pager_ns, t1 - t0);
+			t0 = t1;
 			housekeeping(false);
-			if (!done) {
+			if (!done && !aged) {
 				/* Nothing could go (the store refuses, every page is in use):
 				 * the program runs over its limit until the next tick. */
 				atomic_store(&P.backoff, 1);

@@ -137,6 +137,7 @@ void stats_publish(int state, const char *note)
 	s->events = atomic_load(&shim_count.events);
 	s->fault_ns = atomic_load(&shim_count.fault_ns);
 	s->pager_ns = atomic_load(&shim_count.pager_ns);
+	s->throttle_ns = atomic_load(&shim_count.throttle_ns);
 	for (unsigned i = 0; i < RUN_HIST_BUCKETS; i++)
 		s->hist[i] = atomic_load_explicit(&shim_count.hist[i], memory_order_relaxed);
 	if (shim.store && !shim.failed)

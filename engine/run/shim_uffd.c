@@ -15,6 +15,8 @@
  * it at leisure.  UFFDIO_MOVE wants its destination registered with the
  * same userfaultfd, so the scratch pages are; once all are used they are
  * dropped in one madvise (which the event thread sees and ignores).
+ * Few of them: used scratch pages are resident until dropped, and count
+ * against the program's memory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +45,7 @@ struct uffdio_move {
 #define UFFD_USER_MODE_ONLY 1
 #endif
 
-#define SCRATCH_PAGES 512       /* one madvise (and one event) per 2 MiB evicted */
+#define SCRATCH_PAGES 64        /* resident until dropped: one madvise (and event) per 256 KiB */
 #define HIGH_FD 900             /* out of the way of programs that expect low fds */
 
 #define NEEDED (UFFD_FEATURE_SIGBUS | UFFD_FEATURE_EVENT_REMAP | UFFD_FEATURE_EVENT_REMOVE | \

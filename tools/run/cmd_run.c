@@ -210,6 +210,7 @@ static json_t *figures(const struct run_proc_stats *s)
 	json_object_set_new(o, "fault_in_p99_ns", json_integer((json_int_t)run_quantile(s->hist, 0.99)));
 	json_object_set_new(o, "fault_seconds", json_real((double)s->fault_ns / 1e9));
 	json_object_set_new(o, "pager_seconds", json_real((double)s->pager_ns / 1e9));
+	json_object_set_new(o, "throttle_seconds", json_real((double)s->throttle_ns / 1e9));
 	return o;
 }
 
