@@ -56,6 +56,8 @@ done
 [ "$quick" = 1 ] || {
 paged "lz4hc and zbud" --limit 8M --compressor lz4hc --zpool zbud -- "$check" threads 24
 paged "lzo and z3fold" --limit 8M --compressor lzo --zpool z3fold -- "$check" remap 24
+# the pager's heat: a hot set under the limit stays in (run_check says so)
+paged "hot set" --limit 8M -- "$check" hot 32
 }
 
 # Without the system call interception the kernel meets evicted pages: EFAULT.

@@ -159,6 +159,7 @@ static const struct {
 	{ "exec", rc_exec },
 	{ "signals", rc_signals },
 	{ "sleep", rc_sleep },
+	{ "hot", rc_hot },
 };
 
 int main(int argc, char **argv)
@@ -171,6 +172,6 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], modes[i].name))
 			return modes[i].run(mib ? mib : 48);
 	fprintf(stderr, "usage: run_check MODE [MIB]   (threads, syscalls, fork, remap, madvise, "
-		"brk, exec, signals, sleep)\n");
+		"brk, exec, signals, sleep, hot)\n");
 	return 2;
 }

@@ -36,5 +36,6 @@ int rc_exec(size_t mib);
 int rc_exec_child(int argc, char **argv);
 int rc_signals(size_t mib);
 int rc_sleep(size_t mib);
+int rc_hot(size_t mib);
 
 #endif /* ZBUD_RUN_CHECK_H */

@@ -235,3 +235,46 @@ int rc_brk(size_t mib)
 		rc |= rc_zero(m + k * PAGE, "brk: grown again");
 	return rc;
 }
+
+/*
+ * ---- hot: a small set touched often keeps its place ----
+ *
+ * Every 32nd page of a region four times the limit is hot: one of them is
+ * read every step, round robin, while the others are swept in order (each
+ * a fault).  With the pager's heat (a page brought back soon after it
+ * left is passed over), a hot page is seldom out when its turn comes; with
+ * a plain FIFO it would be out about once in eight turns.  Only the last
+ * two sweeps count (the first fills the FIFO).  @mib: the limit's four
+ * times; every byte read is checked too.
+ */
+#define HOT_EVERY 32
+#define HOT_SWEEPS 3
+#define HOT_OUT_MAX_PERMILLE 40
+
+int rc_hot(size_t mib)
+{
+	size_t pages = mib * (1u << 20) / PAGE, hot = pages / HOT_EVERY, touches = 0, out = 0, h = 0;
+	char *m = rc_region(pages, 0, 0);
+
+	for (unsigned sweep = 0; sweep < HOT_SWEEPS; sweep++)
+		for (size_t k = 0; k < pages; k++) {
+			char *hp = m + (h++ % hot) * HOT_EVERY * PAGE;
+
+			if (k % HOT_EVERY == 0)
+				continue;
+			if (sweep > 0) {
+				touches++;
+				out += !rc_present(hp);
+			}
+			if (rc_check(hp, (size_t)(hp - m) / PAGE, 0, "hot page") ||
+			    rc_check(m + k * PAGE, k, 0, "swept page"))
+				return 1;
+		}
+	if (out * 1000 > touches * HOT_OUT_MAX_PERMILLE) {
+		fprintf(stderr, "run_check: hot pages were out at %zu of %zu touches (more than %d per mille)\n",
+			out, touches, HOT_OUT_MAX_PERMILLE);
+		return 1;
+	}
+	printf("hot pages out at %zu of %zu touches\n", out, touches);
+	return 0;
+}
