@@ -163,7 +163,8 @@ SHIM_HIDDEN void restore_all(void);                     /* bring back every evic
 SHIM_HIDDEN void drop_record(uintptr_t page, rec_t *r); /* the program dropped the page */
 
 /* ---- eviction (shim_evict.c) ---- */
-enum evict_result { EV_DONE, EV_REFUSED, EV_SKIPPED, EV_NO_SCRATCH, EV_AGED };
+/* EV_FULL: refused, and so would any page be now (the pool, the writeback file) */
+enum evict_result { EV_DONE, EV_REFUSED, EV_FULL, EV_SKIPPED, EV_NO_SCRATCH, EV_AGED };
 SHIM_HIDDEN enum evict_result evict(uintptr_t page);
 /* Keys of refused pages kept raw until their next touch ("limbo"). */
 #define LIMBO_KEY (1ull << 39)

@@ -187,22 +187,33 @@ static void release(struct cluster *c, unsigned from)
 			atomic_store(c->r[i], c->v[i]);
 }
 
-/* Store each moved page; the refused go back. */
-static unsigned store(struct cluster *c, unsigned moved, uintptr_t slot)
+/*
+ * Store each moved page; the refused go back.  *@full: the store refused
+ * for a reason not the page's (the pool at its limit with nothing written
+ * back, the writeback file failing): the rest of the cluster goes back
+ * untried, and the pager stops trying until its next tick.
+ */
+static unsigned store(struct cluster *c, unsigned moved, uintptr_t slot, bool *full)
 {
 	unsigned done = 0;
 
 	for (unsigned i = 0; i < moved; i++) {
 		uintptr_t s = slot + i * SHIM_PAGE, page = c->start + i * SHIM_PAGE;
-		uint64_t key = atomic_fetch_add(&shim.next_key, 1);
+		int err = 0;
 
 		resident_add(-1);
-		if (zswap_store(shim.store, key, (const void *)s)) {
-			put_back(page, s, c->r[i], c->v[i]);
-			continue;
+		if (!*full) {
+			uint64_t key = atomic_fetch_add(&shim.next_key, 1);
+
+			err = zswap_store(shim.store, key, (const void *)s);
+			if (!err) {
+				atomic_store(c->r[i], rec_make(REC_EVICTED, c->v[i] & ~REC_IN_RING, key));
+				done++;
+				continue;
+			}
 		}
-		atomic_store(c->r[i], rec_make(REC_EVICTED, c->v[i] & ~REC_IN_RING, key));
-		done++;
+		*full |= err == -ENOMEM || err == -EIO;
+		put_back(page, s, c->r[i], c->v[i]);
 	}
 	atomic_fetch_add(&shim_count.evictions, done);
 	return done;
@@ -251,6 +262,7 @@ enum evict_result evict(uintptr_t page)
 	uint64_t v = c.r[0] ? atomic_load(c.r[0]) : 0;
 	uintptr_t slot;
 	long moved;
+	bool full = false;
 
 	if (!c.r[0])
 		return EV_SKIPPED;
@@ -299,5 +311,7 @@ enum evict_result evict(uintptr_t page)
 		return EV_REFUSED;
 	}
 	release(&c, (unsigned)(moved / SHIM_PAGE));
-	return store(&c, (unsigned)(moved / SHIM_PAGE), slot) ? EV_DONE : EV_REFUSED;
+	if (store(&c, (unsigned)(moved / SHIM_PAGE), slot, &full) && !full)
+		return EV_DONE;
+	return full ? EV_FULL : EV_REFUSED;
 }

@@ -35,6 +35,7 @@
 #define BATCH 64                /* pages between looks at the clock and the maps */
 #define TICK_MS 100             /* stats and the region scan at least this often */
 #define SCAN_MIN_MS 20          /* ... and at most this often when kicked */
+#define NAP_US 1000             /* the pager's wait when no page could be tried */
 #define STACK_BYTES (256u << 10)
 
 SHIM_HIDDEN __thread int shim_read_depth, shim_write_held, shim_evicting, shim_no_reclaim;
@@ -106,20 +107,23 @@ static uint64_t low_water(void)
 	return shim.limit_pages > 2 * slack() ? shim.limit_pages - 2 * slack() : 0;
 }
 
-/*
- * Evict until @target resident pages, up to @max pages, or out of
- * candidates; *@aged: pages were passed over for their heat (they will go
- * in a later turn, so that an empty batch is no reason to back off).
- */
-static unsigned evict_batch(uint64_t target, unsigned max, bool *aged)
+/* What a batch did. */
+struct batch {
+	unsigned done, refused;
+	bool aged;      /* pages passed over for their heat: they go in a later turn */
+	bool full;      /* the store takes no page now (EV_FULL) */
+};
+
+/* Evict until @target resident pages, up to @max pages, or out of candidates. */
+static struct batch evict_batch(uint64_t target, unsigned max)
 {
 	size_t tries = ring_len();
-	unsigned done = 0, refused = 0;
+	struct batch b = { 0 };
 	uintptr_t page;
 
 	/* Refusals cost a move out and back: they count against the batch. */
 	while (atomic_load(&shim_count.resident) > target && !atomic_load(&P.paused) &&
-	       !atomic_load(&shim_clone_hold) && done + refused < max && tries--) {
+	       !atomic_load(&shim_clone_hold) && b.done + b.refused < max && !b.full && tries--) {
 		enum evict_result res;
 
 		spin_take(&P.busy);
@@ -137,15 +141,16 @@ static unsigned evict_batch(uint64_t target, unsigned max, bool *aged)
 			scratch_recycle();
 		spin_release(&P.busy);
 		epoch_bump();   /* wakes whoever waited for the page to leave EVICTING */
-		done += res == EV_DONE;
-		refused += res == EV_REFUSED;
-		*aged |= res == EV_AGED;
+		b.done += res == EV_DONE;
+		b.refused += res == EV_REFUSED;
+		b.aged |= res == EV_AGED;
+		b.full |= res == EV_FULL;
 	}
-	if (done) {
+	if (b.done) {
 		atomic_fetch_add(&P.progress, 1);
 		futex_wake_all(&P.progress);
 	}
-	return done;
+	return b;
 }
 
 /*
@@ -193,6 +198,25 @@ static void housekeeping(bool kicked)
 	}
 }
 
+/*
+ * Until there is work: a kick (the program over the high-water mark) or
+ * the tick.  Backing off, kicks do not count: only the tick ends it, or
+ * the pager would try again at once what was just refused.
+ */
+static void pager_sleep(int seen)
+{
+	struct timespec tick = { 0, TICK_MS * 1000000l };
+
+	if (atomic_load(&P.backoff)) {
+		nanosleep(&tick, NULL);
+		atomic_store(&P.backoff, 0);
+		return;
+	}
+	atomic_store(&P.sleeping, 1);
+	syscall(SYS_futex, &P.kick, FUTEX_WAIT_PRIVATE, seen, &tick, NULL, 0);
+	atomic_store(&P.sleeping, 0);
+}
+
 static void *pager_main(void *arg)
 {
 	sigset_t all;
@@ -201,40 +225,36 @@ static void *pager_main(void *arg)
 	shim_thread_signals(&all);
 	for (;;) {
 		int seen = atomic_load(&P.kick);
-		bool over = atomic_load(&shim_count.resident) > high_water() &&
-			    !atomic_load(&P.paused) && !atomic_load(&P.backoff);
 		uint64_t t0;
 
-		if (!over) {
-			struct timespec ts = { 0, TICK_MS * 1000000l };
-
-			/* Backing off, kicks do not count: only the tick ends it. */
-			atomic_store(&P.sleeping, !atomic_load(&P.backoff));
-			syscall(SYS_futex, &P.kick, FUTEX_WAIT_PRIVATE, atomic_load(&P.backoff) ? seen - 1 : seen,
-				&ts, NULL, 0);
-			atomic_store(&P.sleeping, 0);
-			if (atomic_load(&P.backoff) && atomic_load(&P.kick) != seen)
-				nanosleep(&ts, NULL);
-			atomic_store(&P.backoff, 0);
-		}
+		if (atomic_load(&P.backoff) || atomic_load(&shim_count.resident) <= high_water() ||
+		    atomic_load(&P.paused))
+			pager_sleep(seen);
 		t0 = now_ns();
 		housekeeping(atomic_load(&P.kick) != seen);
 		while (atomic_load(&shim_count.resident) > low_water() && !atomic_load(&P.paused)) {
-			bool aged = false;
-			unsigned done = evict_batch(low_water(), BATCH, &aged);
+			struct batch b = evict_batch(low_water(), BATCH);
 			uint64_t t1 = now_ns();
 
 			/* counted as it goes: a pager that never catches up still shows */
 			atomic_fetch_add(&shim_count.pager_ns, t1 - t0);
 			t0 = t1;
 			housekeeping(false);
-			if (!done && !aged) {
-				/* Nothing could go (the store refuses, every page is in use):
-				 * the program runs over its limit until the next tick. */
+			/* The store is full, or it refused all it was given: the
+			 * program runs over its limit until the next tick, and its
+			 * threads do not wait.  Pages passed over for their heat are
+			 * no reason to retry refusals at once (they go in a later
+			 * turn). */
+			if (b.full || (!b.done && b.refused)) {
 				atomic_store(&P.backoff, 1);
 				futex_wake_all(&P.progress);
 				break;
 			}
+			/* Nothing tried: every page in use (pinned by system calls,
+			 * being faulted in), or a thread or vfork child in the making.
+			 * That passes: a moment, and the waiting threads wait on. */
+			if (!b.done && !b.aged)
+				nanosleep(&(struct timespec){ 0, NAP_US * 1000 }, NULL);
 		}
 		atomic_fetch_add(&shim_count.pager_ns, now_ns() - t0);
 	}
