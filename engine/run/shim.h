@@ -204,7 +204,7 @@ SHIM_HIDDEN bool sysargs_may_block(long nr);
 #define PIN_RANGES 64
 struct pin_set {
 	unsigned n;
-	bool overflow;                  /* more ranges than fit: eviction paused */
+	bool overflow;                  /* more ranges than fit: the pager paused */
 	uintptr_t start[PIN_RANGES], end[PIN_RANGES];
 };
 SHIM_HIDDEN void pins_add(struct pin_set *ps, uintptr_t p, size_t len);

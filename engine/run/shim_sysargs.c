@@ -264,6 +264,13 @@ static bool no_pointers(long nr)
 	}
 }
 
+static void unpin_range(uintptr_t start, uintptr_t end)
+{
+	for (uintptr_t pg = start; pg < end; pg += SHIM_PAGE)
+		if (regions_contains(pg))
+			unpin_page(pg);
+}
+
 /* Each page of [p, p + len) that is managed: pinned and in memory. */
 void pins_add(struct pin_set *ps, uintptr_t p, size_t len)
 {
@@ -290,24 +297,38 @@ void pins_add(struct pin_set *ps, uintptr_t p, size_t len)
 	}
 	if (!first)
 		return;
-	if (ps->n && ps->end[ps->n - 1] == first) {
+	/* Pages a range already holds are pinned twice now: once is enough
+	 * (an argv's array page, strings side by side sharing a page). */
+	for (unsigned i = 0; i < ps->n; i++)
+		if (first >= ps->start[i] && last <= ps->end[i]) {
+			unpin_range(first, last);
+			return;
+		}
+	if (ps->n && first >= ps->start[ps->n - 1] && first <= ps->end[ps->n - 1]) {
+		unpin_range(first, ps->end[ps->n - 1]);
 		ps->end[ps->n - 1] = last;
 	} else if (ps->n < PIN_RANGES) {
 		ps->start[ps->n] = first;
 		ps->end[ps->n++] = last;
 	} else {
-		/* No room to remember the range: its pins stay (never evicted). */
+		/* No room to remember the range, so no way to unpin it later: the
+		 * pager stops until the call is done (pins_release()), and the
+		 * pages, in memory now, need no pins of their own. */
+		if (!ps->overflow)
+			pager_pause();
 		ps->overflow = true;
+		unpin_range(first, last);
 	}
 }
 
 void pins_release(struct pin_set *ps)
 {
 	for (unsigned i = 0; i < ps->n; i++)
-		for (uintptr_t pg = ps->start[i]; pg < ps->end[i]; pg += SHIM_PAGE)
-			if (regions_contains(pg))
-				unpin_page(pg);
+		unpin_range(ps->start[i], ps->end[i]);
 	ps->n = 0;
+	if (ps->overflow)
+		pager_resume();
+	ps->overflow = false;
 }
 
 /* Pages the kernel writes on its own, whenever it likes: never evicted. */
