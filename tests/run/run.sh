@@ -60,6 +60,16 @@ paged "lzo and z3fold" --limit 8M --compressor lzo --zpool z3fold -- "$check" re
 paged "hot set" --limit 8M -- "$check" hot 32
 }
 
+# A store that refuses (the pool full, no writeback) while pages have heat:
+# the pager backs off to its next tick (100 ms) instead of trying again at
+# once, so it tries at most a few batches (64 pages) a tick; it once tried
+# without end (60,000 refusals for 8,192 pages in 5 s).
+paged "pool full" --limit 8M --pool-limit 1M -- "$check" hot 32
+kept=$(field "$tmp/s" kept_resident)
+secs=$(field "$tmp/s" elapsed_seconds)
+"$py" -c 'import sys; k, s = int(sys.argv[1]), float(sys.argv[2]); sys.exit(k > 2 * 64 * (10 * s + 2))' \
+	"${kept:-0}" "${secs:-0}" && pass || fail "pool full: $kept pages refused in $secs s: the pager did not back off"
+
 # Without the system call interception the kernel meets evicted pages: EFAULT.
 "$zbud" run --limit 8M --no-syscall-check -- "$check" syscalls 32 >/dev/null 2>"$tmp/err"
 st=$?
