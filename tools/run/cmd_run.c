@@ -230,16 +230,16 @@ static json_int_t zbud_rss_peak(void)
  */
 static json_int_t zbud_rss_anon(void)
 {
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[128];
-	long long kb = 0;
+	/* statm: size, resident, shared (file and shmem) in pages; the rest of
+	 * the resident is RssAnon */
+	FILE *f = fopen("/proc/self/statm", "r");
+	long long size, resident = 0, shared = 0;
 
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "RssAnon: %lld kB", &kb) == 1)
-			break;
+	if (f && fscanf(f, "%lld %lld %lld", &size, &resident, &shared) != 3)
+		resident = shared = 0;
 	if (f)
 		fclose(f);
-	return (json_int_t)kb * 1024;
+	return (json_int_t)(resident - shared) * sysconf(_SC_PAGESIZE);
 }
 
 static const char *const state_name[] = { "free", "running", "exited", "unmanaged", "failed" };
