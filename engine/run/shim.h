@@ -111,6 +111,9 @@ SHIM_HIDDEN void shim_unmap(void *p, size_t len);
 /* Whether [start, end) overlaps the pager's own memory; *own_end: where it stops. */
 SHIM_HIDDEN bool own_overlap(uintptr_t start, uintptr_t end, uintptr_t *own_start, uintptr_t *own_end);
 SHIM_HIDDEN uint64_t own_bytes(void);
+/* No change to the pager's own mappings in flight, nor since *mark (0: none
+ * yet; it is set): a scan of the maps between two true answers is sound. */
+SHIM_HIDDEN bool own_settled(uint64_t *mark);
 SHIM_HIDDEN void alloc_reset_after_fork(void);
 /* Descriptors the pager opened: the program may not close them. */
 SHIM_HIDDEN void shim_fd_add(int fd);

@@ -53,9 +53,41 @@ static struct {
 	uintptr_t own_start[MAX_OWN], own_end[MAX_OWN];
 	bool own_keep[MAX_OWN];         /* thread stacks: kept after fork */
 	unsigned nown;
+	/* Changes to the pager's own mappings begun and done (own_settled()) */
+	atomic_uint_least64_t begun, done;
 	atomic_uint_least64_t bytes;
 	unsigned char chunk_class[ARENA_BYTES / CHUNK]; /* the size class of each chunk */
 } A;
+
+/*
+ * A mapping of the pager's own exists a moment before it is recorded as
+ * such (mmap, then own_add), and a moment after it is not (own_del, then
+ * munmap).  A scan of /proc/self/maps in that moment would take it for
+ * the program's and register it with the userfaultfd: the store's memory
+ * managed, and its munmap waiting for the event thread with the store's
+ * lock held, while the event thread waits for a reader that waits for the
+ * lock.  So each change is counted in and out, and a scan that overlapped
+ * one registers nothing (regions_scan()).
+ */
+static void own_change_begin(void)
+{
+	atomic_fetch_add(&A.begun, 1);
+}
+
+static void own_change_end(void)
+{
+	atomic_fetch_add(&A.done, 1);
+}
+
+bool own_settled(uint64_t *mark)
+{
+	uint64_t done = atomic_load(&A.done), begun = atomic_load(&A.begun);
+
+	if (*mark && begun + 1 != *mark)
+		return false;
+	*mark = begun + 1;
+	return begun == done;
+}
 
 static void *raw_mmap(size_t len)
 {
@@ -134,12 +166,15 @@ uint64_t own_bytes(void)
 
 void *shim_map(size_t len)
 {
-	void *p = raw_mmap(len);
+	void *p;
 
+	own_change_begin();
+	p = raw_mmap(len);
 	if (p) {
 		own_add((uintptr_t)p, (uintptr_t)p + len);
 		atomic_fetch_add(&A.bytes, len);
 	}
+	own_change_end();
 	return p;
 }
 
@@ -149,17 +184,22 @@ void *shim_map(size_t len)
  */
 void *shim_map_stack(size_t len)
 {
-	void *p = raw_mmap(len);
+	void *p;
 
+	own_change_begin();
+	p = raw_mmap(len);
 	if (p)
 		own_add_keep((uintptr_t)p, (uintptr_t)p + len, true);
+	own_change_end();
 	return p;
 }
 
 void shim_unmap(void *p, size_t len)
 {
+	own_change_begin();
 	own_del((uintptr_t)p, (uintptr_t)p + len);
 	SYS2(SYS_munmap, p, len);
+	own_change_end();
 	atomic_fetch_sub(&A.bytes, len);
 }
 
@@ -415,13 +455,17 @@ char *__wrap_strdup(const char *s)
 
 void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	long p = SYS6(SYS_mmap, addr, len, prot, flags, fd, off);
+	long p;
 
+	own_change_begin();
+	p = SYS6(SYS_mmap, addr, len, prot, flags, fd, off);
+	if (!(p < 0 && p > -4096))
+		own_add((uintptr_t)p, (uintptr_t)p + len);
+	own_change_end();
 	if (p < 0 && p > -4096) {
 		errno = (int)-p;
 		return MAP_FAILED;
 	}
-	own_add((uintptr_t)p, (uintptr_t)p + len);
 	return (void *)p;
 }
 
@@ -429,8 +473,10 @@ int __wrap_munmap(void *addr, size_t len)
 {
 	long r;
 
+	own_change_begin();
 	own_del((uintptr_t)addr, (uintptr_t)addr + len);
 	r = SYS2(SYS_munmap, addr, len);
+	own_change_end();
 	if (r < 0) {
 		errno = (int)-r;
 		return -1;

@@ -338,13 +338,20 @@ static int read_maps(char *buf)
 int regions_scan(void)
 {
 	char *buf = G.maps;
+	uint64_t mark = 0;
 	int err;
 
 	if (!buf && !(buf = G.maps = shim_alloc(MAPS_BUF)))
 		return -ENOMEM;
+	if (!own_settled(&mark))
+		return -EAGAIN;
 	err = read_maps(buf);
 	if (err)
 		return err;
+	/* A mapping of the pager's own may be in the maps and not yet known
+	 * as its own (shim_alloc.c): the next scan takes what is new. */
+	if (!own_settled(&mark))
+		return -EAGAIN;
 	if (!G.early_done) {
 		exclude_early(buf);
 		G.early_done = true;
