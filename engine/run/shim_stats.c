@@ -87,9 +87,13 @@ void stats_attach(void)
 	rss_peak = 0;
 }
 
+/* In a fork child: the parent's slot is not ours, nor is the lock, which
+ * the parent's pager may have held at the fork (the child then spun on
+ * it for ever, in its first publish: the run test's fork step hung). */
 void stats_detach(void)
 {
 	slot = NULL;
+	memset(&publish_lock, 0, sizeof(publish_lock));
 }
 
 /* The process's anonymous resident bytes: statm's resident minus shared. */
