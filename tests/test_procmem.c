@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -245,6 +246,43 @@ static void test_no_such_process(void **state)
 	assert_null(pm);
 }
 
+/* The kernel's counters a tick reads: N pages touched are in them, and
+ * leave them when unmapped; the CPU a process spent; a zombie has none. */
+static void test_counters(void **state)
+{
+	const size_t n = 4096;
+	unsigned char *m = mmap(NULL, n * 4096, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct timespec ts = { 0, 0 };
+	int64_t with, without;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	assert_true(m != MAP_FAILED);
+	for (size_t i = 0; i < n; i++)
+		m[i * 4096] = (unsigned char)(i | 1);
+	with = procmem_resident(getpid());
+	assert_true(with >= (int64_t)n);
+	assert_int_equal(munmap(m, n * 4096), 0);
+	without = procmem_resident(getpid());
+	assert_true(without >= 0 && with - without >= (int64_t)n / 2);
+	/* 50 ms of CPU: five of the kernel's 100 Hz ticks at least. */
+	while (ts.tv_sec == 0 && ts.tv_nsec < 50000000)
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	assert_true(procmem_cpu(getpid()) >= 0.03);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid)
+		_exit(0);
+	while (procmem_state(pid, NULL, 0) != 'Z')
+		usleep(1000);
+	assert_int_equal(procmem_resident(pid), -1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(procmem_resident(pid), -1);
+	assert_true(procmem_cpu(pid) == 0);
+}
+
 static void test_pageset_file(void **state)
 {
 	char path[128], fifo[128];
@@ -322,6 +360,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_rule),
 		cmocka_unit_test(test_no_such_process),
+		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_pageset_file),
 		cmocka_unit_test(test_pfnset),
 	};

@@ -19,6 +19,8 @@
 
 struct state {
 	double t0, tick_cost, measure_cost, last_measure;
+	double read_cpu;                /* the readings' CPU seconds, all */
+	double target_cpu, last_cpu;    /* the target's, all; at the last tick */
 	double spacing;                 /* the interval's multiplier: 2^thinnings */
 	uint64_t most_measured;         /* pages of the largest measurement */
 	uint64_t last_pages;            /* the last tick's count */
@@ -94,12 +96,28 @@ static bool worth_measuring(const struct est_follow *f, const struct state *s, u
 	if (why == FOLLOW_SIGSTOP || !f->measurements)
 		return true;
 	if (why == FOLLOW_EXIT)
-		return pages > s->most_measured;
+		return (double)pages > FOLLOW_STOP_SLACK * (double)s->most_measured;
+	if ((double)pages > FOLLOW_STOP_SLACK * (double)s->most_measured && pages <= s->last_pages)
+		/* Growth that stopped is a peak held, or just passed: read it
+		 * whatever the budget. */
+		return t - s->last_measure >= 2 * s->measure_cost;
+	if (s->read_cpu > FOLLOW_SHARE * s->target_cpu)
+		return false;
 	if ((double)pages >= FOLLOW_GROWTH * (double)s->most_measured)
-		/* Growth that stops is a peak held: read it whatever the cost. */
-		return pages == s->last_pages ||
-		       t - s->last_measure >= FOLLOW_GROWTH_COST * s->measure_cost;
+		return t - s->last_measure >= FOLLOW_GROWTH_COST * s->measure_cost;
 	return t - s->last_measure >= fmax(MIN_PERIOD, FOLLOW_PERIOD_COST * s->measure_cost);
+}
+
+/* The CPU time the target's processes used since the last tick, added up
+ * (a process that ended takes its own with it: what it used is kept). */
+static void target_cpu(struct est_follow *f, struct state *s)
+{
+	double cpu = 0;
+
+	for (size_t i = 0; i < procset_count(f->set); i++)
+		cpu += procmem_cpu(procset_member(f->set, i));
+	s->target_cpu += cpu > s->last_cpu ? cpu - s->last_cpu : 0;
+	s->last_cpu = cpu;
 }
 
 /* A measurement of the target now, into @p; the peak when it is one. */
@@ -114,6 +132,8 @@ static int measure(struct est_follow *f, struct state *s, struct follow_point *p
 
 	cfg.no_intervals = true;
 	cfg.pool_cap = FOLLOW_POOL_CAP;
+	/* One thread: on N CPUs, N threads would take CPUs from the workload. */
+	cfg.threads = 1;
 	/* Not at nice 19: the loop waits for the reading, and on a loaded
 	 * machine a starved one let a Python heap's peak (364 MiB) go by
 	 * unticked, reported at 6 MiB. */
@@ -122,10 +142,11 @@ static int measure(struct est_follow *f, struct state *s, struct follow_point *p
 	cfg.sizes = NULL;
 	cfg.progress = NULL;
 	err = estimate_run(f->t, &cfg, &r, why, len);
-	/* What a reading takes from the workload is the CPU its threads use:
-	 * the wall clock, stretched on a loaded machine (the threads run at
-	 * nice 19), would space the readings past a peak that lasts a second. */
+	/* What a reading takes from the workload is the CPU its thread uses:
+	 * the wall clock, stretched on a loaded machine, would space the
+	 * readings past a peak that lasts a second. */
 	s->measure_cost = clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu;
+	s->read_cpu += s->measure_cost;
 	s->last_measure = now() - s->t0;
 	if (err == -ESRCH || err == -ENODATA)
 		return 0;               /* gone meanwhile: a point without figures */
@@ -139,10 +160,11 @@ static int measure(struct est_follow *f, struct state *s, struct follow_point *p
 			p->ratio[c * nz + z] = (float)r.codec[c].fig[z][EST_RATIO].value;
 		}
 	/* A process's own stop is the moment it says it is ready: its reading
-	 * is the peak when no other had more pages. */
+	 * is the peak when no other had more pages (FOLLOW_STOP_SLACK). */
 	if (r.population > s->most_measured || !f->has_peak ||
-	    (p->why == FOLLOW_SIGSTOP && r.population == s->most_measured)) {
-		s->most_measured = r.population;
+	    (p->why == FOLLOW_SIGSTOP &&
+	     FOLLOW_STOP_SLACK * (double)r.population >= (double)s->most_measured)) {
+		s->most_measured = r.population > s->most_measured ? r.population : s->most_measured;
 		estimate_free(&f->peak);
 		f->peak = r;
 		f->has_peak = true;
@@ -169,6 +191,7 @@ static int tick(struct est_follow *f, struct state *s, enum follow_why why, char
 	if (err)
 		return err;
 	err = target_count(f->t, &c, why_s, len);
+	target_cpu(f, s);
 	s->tick_cost = now() - t;
 	if (err)
 		return err;

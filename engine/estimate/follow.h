@@ -8,21 +8,35 @@
  *	est_follow_free(&f);
  *
  * A tick counts the pages zswap would be given (a walk, no page read); a
- * measurement reads a sample of them (EST_MIN_SAMPLE pages unless the
- * configuration says otherwise) and estimates them.  Ticks come every
+ * measurement reads a sample of them (as the configuration says: the CLI
+ * asks FOLLOW_SAMPLE pages) and estimates them, on one thread at the
+ * workload's priority, whatever est_config.threads says (the peak's
+ * figures at the end take them all).  Ticks come every
  * `every` seconds as asked, or, by default, at an interval that grows with
  * the run (a hundredth of the time followed, 0.1 s to 5 s) and stays at
  * least FOLLOW_TICK_COST times what a tick costs.  A measurement is made
  *
- *   - at the first tick with pages, and when the pages grow past the
- *     largest measured by FOLLOW_GROWTH (no more often than
- *     FOLLOW_GROWTH_COST times the CPU time the last one took, unless
- *     the growth stopped: two ticks with the same pages, a peak held);
+ * What a reading costs the workload is the CPU it takes: on a loaded
+ * machine (or where the scheduler groups a session's processes, as
+ * autogroup does) that CPU comes out of the workload's own share, nice
+ * or not.  So readings are held to a budget, FOLLOW_SHARE of the CPU time
+ * the target's processes have used so far; a reading is made
+ *
+ *   - at the first tick with pages;
+ *   - when the pages grew past the largest measured by FOLLOW_STOP_SLACK
+ *     and then stopped growing (a tick with no more pages than the last:
+ *     a peak held, or just passed), whatever the budget (a sleeping target
+ *     has none: a fill read mid-way is read again once held), no more
+ *     often than once in twice the CPU time the last one took;
+ *   - within the budget, when the pages grow past the largest measured by
+ *     FOLLOW_GROWTH (no more often than FOLLOW_GROWTH_COST times the CPU
+ *     time the last one took);
  *   - when a process of the target stops itself with SIGSTOP, and when
  *     one is held at its exit with more pages in the target than any
- *     measurement had (a compiler's cc1 peaks just before it exits);
- *   - otherwise every FOLLOW_PERIOD_COST times that CPU time, so
- *     that the series has figures all along.
+ *     measurement had, by FOLLOW_STOP_SLACK (a compiler's cc1 peaks just
+ *     before it exits);
+ *   - within the budget, otherwise every FOLLOW_PERIOD_COST times that
+ *     CPU time, so that the series has figures all along.
  *
  * The peak is the measured point with the most pages; its figures are
  * made again at the end with their intervals (estimate_refigure()).  A
@@ -44,10 +58,20 @@
 
 #define FOLLOW_MAX_POINTS 1024
 #define FOLLOW_GROWTH 1.10              /* pages past the largest measured: measure */
-#define FOLLOW_TICK_COST 20             /* a tick at most 1/20 of the time */
-#define FOLLOW_PERIOD_COST 20           /* a periodic measurement likewise */
+#define FOLLOW_TICK_COST 50             /* a tick at most 1/50 of the time */
+#define FOLLOW_PERIOD_COST 20           /* a periodic measurement: 1/20 of the time */
 #define FOLLOW_GROWTH_COST 4            /* a growing target: 1/4 of the time at most */
-#define FOLLOW_POOL_CAP 8192            /* a reading's pools; the peak's get EST_POOL_CAP */
+#define FOLLOW_SHARE 0.03               /* readings: 3% of the target's CPU time */
+/* A reading's pages: a Python heap's ratio within ~4% (2000 pages, within
+ * 2%, cost a 1 GiB workload of 4 CPU seconds 10% a reading); a reading's
+ * pools, a sample's sizes once or about (the peak's get EST_POOL_CAP). */
+#define FOLLOW_SAMPLE 500
+#define FOLLOW_POOL_CAP 2048
+/* A process's own SIGSTOP reading is the peak unless one had this many
+ * times its pages, and a process held at its exit is read when the target
+ * has this many times the largest reading's: a heap's few pages come and
+ * go, and a reading of 1 GiB costs 0.1 s of CPU. */
+#define FOLLOW_STOP_SLACK 1.01
 #define FOLLOW_MIN_TICK 0.1
 #define FOLLOW_MAX_TICK 5.0
 

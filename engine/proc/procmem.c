@@ -105,17 +105,26 @@ struct walk {
 
 /* ---- the process ---- */
 
-static bool read_stat(pid_t pid, char *state, unsigned long *flags, char *name, size_t len)
+/* /proc/PID/stat's line into @line; false when the process is gone. */
+static bool stat_line(pid_t pid, char line[1024])
 {
-	char path[64], line[1024], *open, *close;
+	char path[64];
 	FILE *f;
 	bool got;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	f = fopen(path, "re");
-	got = f && fgets(line, sizeof(line), f);
+	got = f && fgets(line, 1024, f);
 	if (f)
 		fclose(f);
+	return got;
+}
+
+static bool read_stat(pid_t pid, char *state, unsigned long *flags, char *name, size_t len)
+{
+	char line[1024], *open, *close;
+	const bool got = stat_line(pid, line);
+
 	open = got ? strchr(line, '(') : NULL;
 	close = got ? strrchr(line, ')') : NULL;
 	if (!open || !close || close < open ||
@@ -132,6 +141,42 @@ char procmem_state(pid_t pid, char *name, size_t len)
 	char state;
 
 	return pid > 0 && read_stat(pid, &state, &flags, name, len) ? state : 0;
+}
+
+double procmem_cpu(pid_t pid)
+{
+	char line[1024], *close;
+	unsigned long long utime, stime;
+	const long hz = sysconf(_SC_CLK_TCK);
+
+	/* After the name: state, then fields 4 to 13, then utime and stime. */
+	close = pid > 0 && stat_line(pid, line) ? strrchr(line, ')') : NULL;
+	if (!close || hz <= 0 ||
+	    sscanf(close + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+		   &stime) != 2)
+		return 0;
+	return (double)(utime + stime) / (double)hz;
+}
+
+int64_t procmem_resident(pid_t pid)
+{
+	char path[64], line[128];
+	unsigned long long kb, anon = 0, shmem = 0;
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	while (f && found < 2 && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "RssAnon: %llu kB", &kb) == 1)
+			anon = kb, found++;
+		else if (sscanf(line, "RssShmem: %llu kB", &kb) == 1)
+			shmem = kb, found++;
+	}
+	if (f)
+		fclose(f);
+	/* A zombie, or a kernel thread, has no such lines. */
+	return found == 2 ? (int64_t)((anon + shmem) / (PAGE / 1024)) : -1;
 }
 
 /* The devices of tmpfs and hugetlbfs mounts: "ID PARENT MAJ:MIN ROOT POINT

@@ -123,4 +123,13 @@ bool procmem_frames_visible(void);
  */
 char procmem_state(pid_t pid, char *name, size_t len);
 
+/* procmem_cpu - the CPU seconds a process has used (user and system, its
+ * threads'), from /proc/PID/stat; 0 when it is gone */
+double procmem_cpu(pid_t pid);
+
+/* procmem_resident - the 4 KiB pages of anonymous and shared memory a
+ * process has in memory (RssAnon + RssShmem of /proc/PID/status: the
+ * kernel's counters, no page table walked); -1 when it is gone */
+int64_t procmem_resident(pid_t pid);
+
 #endif /* ZBUD_PROCMEM_H */

@@ -166,11 +166,31 @@ int target_walk(struct target *t, struct target_counts *c, target_fn fn, void *a
 	return err;
 }
 
+/* The kernel's counters of each process: no page table walked (a walk of
+ * PAGEMAP_SCAN costs ~20 ms of CPU a GiB, a tick every 0.1 s 20% of a
+ * CPU on a 1 GiB target). */
+static int count_resident(struct target *t, struct target_counts *c, char *why, size_t len)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < procset_count(t->set); i++) {
+		const int64_t pages = procmem_resident(procset_member(t->set, i));
+
+		c->pages += pages > 0 ? (uint64_t)pages : 0;
+		c->processes += pages >= 0;
+		c->ended += pages < 0;
+	}
+	if (!c->processes)
+		snprintf(why, len, "no process to read");
+	return c->processes ? 0 : -ESRCH;
+}
+
 int target_count(struct target *t, struct target_counts *c, char *why, size_t len)
 {
 	struct pfnset *seen = t->seen;
 	int err;
 
+	if (t->kind == TARGET_PROCESS && !t->sel.all && !t->sel.mapping)
+		return count_resident(t, c, why, len);
 	t->seen = NULL;
 	err = target_walk(t, c, NULL, NULL, why, len);
 	t->seen = seen;

@@ -102,9 +102,12 @@ int target_walk(struct target *t, struct target_counts *c, target_fn fn, void *a
 		size_t len);
 
 /*
- * target_count - the target's pages counted, fast: for processes, from the
- * page table ranges alone (PAGEMAP_SCAN), each frame not told from another
- * (duplicate and shared stay 0).  A tick's count; a reading walks.
+ * target_count - the target's pages counted, fast: for processes, their
+ * anonymous and shared memory in memory as the kernel counts it
+ * (procmem_resident(): mlock()ed pages in, a frame two processes share
+ * twice), or, for --all or --mapping, from the page table ranges alone
+ * (PAGEMAP_SCAN), each frame not told from another (duplicate and shared
+ * stay 0).  A tick's count; a reading walks.
  */
 int target_count(struct target *t, struct target_counts *c, char *why, size_t len);
 

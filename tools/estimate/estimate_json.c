@@ -104,27 +104,35 @@ static json_t *over_time_json(const struct est_report *rep)
 	const struct est_follow *f = rep->follow;
 	const struct est_config *cfg = rep->cfg;
 	const size_t cells = (size_t)cfg->ncodecs * (size_t)cfg->nzpools;
-	json_t *names, *points;
+	/* The most counted at the peak reading's ratios: its saved bytes
+	 * times the pages counted over the pages it read; not a reading. */
+	const double scale = f && rep->res->population ? (double)f->most_pages /
+							   (double)rep->res->population : 0;
+	json_t *names, *points, *scaled;
 	char name[64];
 
 	if (!f)
 		return json_null();
 	names = json_array();
 	points = json_array();
+	scaled = json_array();
 	for (int c = 0; c < cfg->ncodecs; c++)
 		for (int z = 0; z < cfg->nzpools; z++) {
 			snprintf(name, sizeof(name), "%s/%s", cfg->codec[c].label, cfg->zpool[z]);
 			json_array_append_new(names, json_string(name));
+			json_array_append_new(scaled, json_real(
+				scale * rep->res->codec[c].fig[z][EST_SAVED_BYTES].value));
 		}
 	for (size_t i = 0; i < f->npoints; i++)
 		json_array_append_new(points, point_json(f, &f->point[i], cells));
-	return json_pack("{s:f,s:b,s:b,s:i,s:{s:f,s:I,s:i,s:s},s:{s:f,s:I},s:o,s:o}",
+	return json_pack("{s:f,s:b,s:b,s:i,s:{s:f,s:I,s:i,s:s},s:{s:f,s:I,s:o},s:o,s:o}",
 			 "seconds", f->seconds, "interrupted", f->interrupted, "lost", f->lost,
 			 "readings", (int)f->measurements,
 			 "peak", "t", f->peak_point.t, "pages", (json_int_t)rep->res->population,
 			 "processes", (int)f->peak_point.processes,
 			 "why", follow_why_name(f->peak_point.why),
 			 "most_counted", "t", f->most_t, "pages", (json_int_t)f->most_pages,
+			 "saved_bytes_at_peak_ratio", scaled,
 			 "cells", names, "points", points);
 }
 

@@ -72,7 +72,8 @@ static void usage(FILE *f)
 		"                     each at its default level: %s)\n"
 		"  --zpool LIST       allocators (default: all of %s;\n"
 		"                     ideal: the compressed bytes in whole pages)\n"
-		"  --threads N        compressing threads (default: the CPUs online)\n"
+		"  --threads N        compressing threads (default: the CPUs online; over\n"
+		"                     time, a reading takes one, the peak's figures N)\n"
 		"  --sample FRACTION  measure a random sample of the pages, 0 < FRACTION <= 1,\n"
 		"  --sample-pages N   or of N pages (over time, each reading draws %d pages\n"
 		"                     unless told); figures are scaled, with 95%% intervals\n"
@@ -100,7 +101,7 @@ static void usage(FILE *f)
 		"  zbud estimate --once --delay 30 --json -o estimate.json -- ./server --port 8080\n"
 		"  zbud estimate --core core.1234 --plot core.png\n",
 		est_known(zswap_compressor_name, false, codecs, sizeof(codecs)), levels,
-		est_known(zpool_driver_name, true, zpools, sizeof(zpools)), EST_MIN_SAMPLE);
+		est_known(zpool_driver_name, true, zpools, sizeof(zpools)), FOLLOW_SAMPLE);
 }
 
 /* One line naming @arg, its unprintable bytes shown as '?'. */

@@ -119,10 +119,14 @@ static void print_peak(FILE *f, const struct est_report *rep)
 		(double)rep->res->population * PAGE / MIB, p->t, p->processes,
 		p->processes == 1 ? "" : "es", p->why == FOLLOW_SIGSTOP ? "at its SIGSTOP"
 		: p->why == FOLLOW_EXIT ? "at a process's exit" : "as it ran");
+	/* The figures are the peak reading's; more pages counted between
+	 * readings are said, with what the figures become at its ratios. */
 	if ((double)fo->most_pages > 1.01 * (double)rep->res->population)
-		fprintf(f, "      (counted at most: %llu pages, %.1f MiB, at %.2f s, between readings)\n",
-			(unsigned long long)fo->most_pages, (double)fo->most_pages * PAGE / MIB,
-			fo->most_t);
+		fprintf(f, "      (counted at most: %llu pages, %.1f MiB, at %.2f s, at a tick;\n"
+			"      the figures below are the peak reading's: at its ratios, the most "
+			"counted saves x%.2f)\n", (unsigned long long)fo->most_pages,
+			(double)fo->most_pages * PAGE / MIB, fo->most_t,
+			(double)fo->most_pages / (double)rep->res->population);
 	fprintf(f, "series: %zu points over %.1f s, %u reading%s (--json, --csv, --plot show them)\n",
 		fo->npoints, fo->seconds, fo->measurements, plural(fo->measurements));
 }

@@ -159,7 +159,7 @@ static int run_follow(struct est_args *a, struct est_work *w, struct est_report 
 	each.sizes = NULL;
 	each.keep_bytes = a->vs_kernel;
 	if (!a->sample_given)
-		each.sample_pages = EST_MIN_SAMPLE;
+		each.sample_pages = FOLLOW_SAMPLE;
 	final = each;
 	final.sizes = a->cfg.sizes;
 	final.sizes_arg = a->cfg.sizes_arg;
