@@ -229,10 +229,63 @@ static int window_done(struct run *run)
 	return err;
 }
 
+/* The tail's room: there will be a next window. */
+static int make_tail(struct run *run)
+{
+	run->tail_cap = run->cap / 4 ? run->cap / 4 : 1;
+	run->tail_group = malloc(run->tail_cap * sizeof(uint32_t));
+	for (int c = 0; c < run->cfg->ncodecs; c++)
+		if (!(run->tail_len[c] = malloc(run->tail_cap * sizeof(uint16_t))))
+			return est_fail(run, -ENOMEM, "out of memory");
+	return run->tail_group ? 0 : est_fail(run, -ENOMEM, "out of memory");
+}
+
+/*
+ * A live target can have more pages when walked than when counted just
+ * before.  Every page's window grows with it, up to a whole window: cut
+ * where the count said, the walk's last pages went to later windows, each
+ * of fresh pools (a count of one page: a pool a page), and a reading of
+ * a process that grew as it was read had pool pages that were not its
+ * pages' (estimate_follow's held peak, under TSan, read mid-fill).
+ */
+static int grow_window(struct run *run, size_t window)
+{
+	const size_t cap = run->cap * 2 < window ? run->cap * 2 : window;
+	struct slot *slot = realloc(run->slot, cap * sizeof(*slot));
+	unsigned char *bytes = NULL;
+
+	if (!slot)
+		return est_fail(run, -ENOMEM, "out of memory");
+	run->slot = slot;
+	for (int c = 0; c < run->cfg->ncodecs; c++) {
+		uint16_t *len = realloc(run->len[c], cap * sizeof(uint16_t));
+
+		if (!len)
+			return est_fail(run, -ENOMEM, "out of memory");
+		run->len[c] = len;
+	}
+	/* The pages' bytes only as long as prepare() would have kept them. */
+	if (run->bytes && cap <= EST_KEEP_PAGES && !(bytes = realloc(run->bytes, cap * PAGE)))
+		return est_fail(run, -ENOMEM, "out of memory");
+	if (!bytes)
+		free(run->bytes);
+	run->bytes = bytes;
+	run->cap = cap;
+	return 0;
+}
+
 static int add_slot(struct run *run, const struct target_page *p, uint32_t group)
 {
+	const size_t window = run->cfg->window ? run->cfg->window : EST_WINDOW;
+
 	run->slot[run->nslots++] = (struct slot){ p->where, p->proc, group };
-	return run->nslots == run->cap ? window_done(run) : 0;
+	if (run->nslots < run->cap)
+		return 0;
+	if (!run->sampled && run->cap < window)
+		return grow_window(run, window);
+	if (!run->tail_cap && run->cap == window && make_tail(run))
+		return run->err;
+	return window_done(run);
 }
 
 /* The walk's pages: each a slot, or those a replicate drew. */
@@ -339,15 +392,12 @@ static int prepare(struct run *run)
 	if (cfg->keep && cfg->keep_bytes && run->drawn <= run->cap && run->cap <= EST_KEEP_PAGES &&
 	    !(run->bytes = malloc(run->cap * PAGE)))
 		return est_fail(run, -ENOMEM, "out of memory");
-	/* A tail only when there will be a next window. */
-	run->tail_cap = run->drawn > run->cap ? (run->cap / 4 ? run->cap / 4 : 1) : 0;
-	run->tail_group = run->tail_cap ? malloc(run->tail_cap * sizeof(uint32_t)) : NULL;
-	for (int c = 0; c < cfg->ncodecs; c++) {
-		run->len[c] = malloc(run->cap * sizeof(uint16_t));
-		run->tail_len[c] = run->tail_cap ? malloc(run->tail_cap * sizeof(uint16_t)) : NULL;
-		if (!run->len[c] || (run->tail_cap && (!run->tail_len[c] || !run->tail_group)))
+	for (int c = 0; c < cfg->ncodecs; c++)
+		if (!(run->len[c] = malloc(run->cap * sizeof(uint16_t))))
 			return est_fail(run, -ENOMEM, "out of memory");
-	}
+	/* A tail only when there will be a next window. */
+	if (run->drawn > run->cap && make_tail(run))
+		return run->err;
 	if (!run->sums || !run->slot || !est_workers_new(run, cfg->threads ? cfg->threads : 1, true))
 		return est_fail(run, -ENOMEM, "out of memory");
 	return 0;
@@ -413,8 +463,12 @@ int estimate_run(struct target *t, const struct est_config *cfg, struct est_resu
 		plan(run, r);
 		err = prepare(run);
 	}
-	if (!err)
+	if (!err) {
+		const uint64_t counted = r->counts.pages;
+
 		err = target_walk(t, &r->counts, take, run, why, len);
+		r->changed = r->counts.pages != counted;
+	}
 	if (!err && run->nslots)
 		err = window_done(run);
 	if (!err && !run->sampled)

@@ -150,6 +150,9 @@ struct est_result {
 	double seconds_measure, seconds_pools;
 	unsigned int max_object[EST_MAX_ZPOOLS];
 	uint64_t windows;               /* of pages taken at a time */
+	bool changed;                   /* the walk that took the pages found
+					   more or fewer than the count before it:
+					   a live target, read as it changed */
 	bool intervals;                 /* low, high: a jackknife's; else = value */
 	struct est_codec_result codec[EST_MAX_CODECS];
 	struct est_kept *kept;          /* est_config.keep: the sample's sizes */
@@ -158,7 +161,8 @@ struct est_result {
 /*
  * estimate_run - measure @t as @cfg says into @r (zeroed first)
  *
- * Walks the target once, twice for a sample (to count, then to draw).
+ * Walks the target twice: to count (a sample's strata, a window's size),
+ * then to take the pages.
  * Returns 0, or a negative errno with a message in @why: the target's walk
  * (target_walk()), a compressor failing, -ENOMEM.
  */
