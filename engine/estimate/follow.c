@@ -24,6 +24,7 @@ struct state {
 	double spacing;                 /* the interval's multiplier: 2^thinnings */
 	uint64_t most_measured;         /* pages of the largest measurement */
 	uint64_t last_pages;            /* the last tick's count */
+	bool peak_settled;              /* the peak read while the count held, or again */
 	size_t ncells;
 	pid_t procs[MAX_PROCS];
 };
@@ -101,6 +102,12 @@ static bool worth_measuring(const struct est_follow *f, const struct state *s, u
 		/* Growth that stopped is a peak held, or just passed: read it
 		 * whatever the budget. */
 		return t - s->last_measure >= 2 * s->measure_cost;
+	/* A peak read as the target changed (its count growing, or the
+	 * reading's two walks finding other pages: a fill that ended as it
+	 * was read) is read again once the count holds, once. */
+	if (!s->peak_settled && pages <= s->last_pages &&
+	    FOLLOW_STOP_SLACK * (double)pages >= (double)s->most_measured)
+		return t - s->last_measure >= 2 * s->measure_cost;
 	if (s->read_cpu > FOLLOW_SHARE * s->target_cpu)
 		return false;
 	if ((double)pages >= FOLLOW_GROWTH * (double)s->most_measured)
@@ -126,6 +133,7 @@ static int measure(struct est_follow *f, struct state *s, struct follow_point *p
 {
 	struct est_config cfg = *f->cfg;
 	struct est_result r;
+	bool steady, held, near;
 	const double cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	const int nz = cfg.nzpools;
 	int err;
@@ -159,11 +167,17 @@ static int measure(struct est_follow *f, struct state *s, struct follow_point *p
 			p->saved[c * nz + z] = (float)r.codec[c].fig[z][EST_SAVED_BYTES].value;
 			p->ratio[c * nz + z] = (float)r.codec[c].fig[z][EST_RATIO].value;
 		}
-	/* A process's own stop is the moment it says it is ready: its reading
-	 * is the peak when no other had more pages (FOLLOW_STOP_SLACK). */
+	/* Held: a process stopped, or the count did not grow since the tick
+	 * before and the reading's walks agreed.  A process's own stop is the
+	 * moment it says it is ready, and a held reading is the peak over one
+	 * made as the target changed (whose walk took pages mid-fill): each
+	 * the peak when no other had more pages (FOLLOW_STOP_SLACK). */
+	steady = p->pages <= s->last_pages;
+	held = p->why == FOLLOW_SIGSTOP || p->why == FOLLOW_EXIT || (steady && !r.changed);
+	near = FOLLOW_STOP_SLACK * (double)r.population >= (double)s->most_measured;
 	if (r.population > s->most_measured || !f->has_peak ||
-	    (p->why == FOLLOW_SIGSTOP &&
-	     FOLLOW_STOP_SLACK * (double)r.population >= (double)s->most_measured)) {
+	    (near && (p->why == FOLLOW_SIGSTOP || (held && !s->peak_settled)))) {
+		s->peak_settled = held;
 		s->most_measured = r.population > s->most_measured ? r.population : s->most_measured;
 		estimate_free(&f->peak);
 		f->peak = r;
@@ -171,6 +185,10 @@ static int measure(struct est_follow *f, struct state *s, struct follow_point *p
 		f->peak_point = *p;
 		f->peak_point.saved = f->peak_point.ratio = NULL;
 	} else {
+		/* Read on a steady count and not the peak: the peak is not
+		 * read again (a target whose walks never agree, or that is
+		 * past its peak, would be read at every tick). */
+		s->peak_settled |= steady;
 		estimate_free(&r);
 	}
 	return 0;

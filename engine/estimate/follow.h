@@ -7,14 +7,14 @@
  *	... f.peak: the figures at the most memory; f.series: over time ...
  *	est_follow_free(&f);
  *
- * A tick counts the pages zswap would be given (a walk, no page read); a
- * measurement reads a sample of them (as the configuration says: the CLI
+ * A tick counts the target's pages (target_count(): the kernel's counters,
+ * no page read); a measurement reads a sample of them (as the configuration says: the CLI
  * asks FOLLOW_SAMPLE pages) and estimates them, on one thread at the
  * workload's priority, whatever est_config.threads says (the peak's
  * figures at the end take them all).  Ticks come every
  * `every` seconds as asked, or, by default, at an interval that grows with
  * the run (a hundredth of the time followed, 0.1 s to 5 s) and stays at
- * least FOLLOW_TICK_COST times what a tick costs.  A measurement is made
+ * least FOLLOW_TICK_COST times what a tick costs.
  *
  * What a reading costs the workload is the CPU it takes: on a loaded
  * machine (or where the scheduler groups a session's processes, as
@@ -28,6 +28,10 @@
  *     a peak held, or just passed), whatever the budget (a sleeping target
  *     has none: a fill read mid-way is read again once held), no more
  *     often than once in twice the CPU time the last one took;
+ *   - the same way, once, when the peak was read as the target changed
+ *     (its count grew since the tick before, or the reading's walks found
+ *     other pages: a fill that ended as it was read) and the count now
+ *     holds within FOLLOW_STOP_SLACK of it: that reading is the peak;
  *   - within the budget, when the pages grow past the largest measured by
  *     FOLLOW_GROWTH (no more often than FOLLOW_GROWTH_COST times the CPU
  *     time the last one took);
@@ -38,7 +42,8 @@
  *   - within the budget, otherwise every FOLLOW_PERIOD_COST times that
  *     CPU time, so that the series has figures all along.
  *
- * The peak is the measured point with the most pages; its figures are
+ * The peak is the measured point with the most pages (a held one before
+ * one read as the target changed, within FOLLOW_STOP_SLACK); its figures are
  * made again at the end with their intervals (estimate_refigure()).  A
  * point between measurements has the pages, not the figures.  Memory does
  * not grow with the run: at most FOLLOW_MAX_POINTS points, and when full,
