@@ -109,6 +109,14 @@ struct zswap_config {
 	 * zswap_create() fails with ENOMEM when the address space is short.
 	 */
 	uint64_t arena_pages;
+	/*
+	 * Beyond the kernel: what backs each shard's pool, as
+	 * zbud_source_config.flags (zbud_source.h).  0: huge pages where the
+	 * OS allows, split where pages are handed back; a pool then holds up
+	 * to 2 MiB it does not use yet.  ZBUD_SOURCE_SMALLPAGES: 4 KiB pages
+	 * only, for a store whose every MiB counts.
+	 */
+	unsigned int source_flags;
 };
 
 /*
@@ -204,6 +212,9 @@ struct zswap_stats {
 	uint64_t mem_used_total;
 	/* The most mem_used_total has been. */
 	uint64_t mem_used_max;
+	/* Event: pool pages freed by zswap_compact(), as zram counts the pages
+	 * its compaction frees. */
+	uint64_t pages_compacted;
 
 	/* ---- libzbud's own ---- */
 
@@ -268,6 +279,16 @@ void zswap_invalidate(struct zswap *zs, uint64_t key);
  * -ENOMEM.
  */
 long zswap_shrink(struct zswap *zs, unsigned long pages);
+
+/*
+ * zswap_compact - pack the pools: move compressed pages out of sparsely
+ * used pool pages and free those, as the kernel's zsmalloc shrinker does
+ * under memory pressure.  Keys and their pages are untouched.
+ *
+ * Returns the pool pages freed: 0 for a pool that packs nothing (zbud,
+ * z3fold) or has nothing to pack; -EINVAL for @zs NULL.
+ */
+long zswap_compact(struct zswap *zs);
 
 /* zswap_get_stats - the counters, summed over shards; all 0 for @zs NULL */
 void zswap_get_stats(struct zswap *zs, struct zswap_stats *stats);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #define ZSWAP_STATIC_LINKING_ONLY
+#define ZPOOL_STATIC_LINKING_ONLY
 #include "zpool.h"
 #include "zswap.h"
 #include "zswap_pages.h"
@@ -88,6 +89,8 @@ static void test_bad_config(void **state)
 		{ .max_pool_percent = 20 },     /* of no stated memory */
 		{ .flags = 0x100 },
 		{ .shards = 1000 },
+		{ .source_flags = 0x4 },
+		{ .source_flags = ZBUD_SOURCE_HUGEPAGES | ZBUD_SOURCE_SMALLPAGES },
 	};
 
 	(void)state;
@@ -381,6 +384,65 @@ static void test_arena_pages(void **state)
 	}
 }
 
+/*
+ * zswap_compact(): after a random half of the pages is invalidated, a pool
+ * that compacts gives pages back, and every page left loads as stored; the
+ * pool's size in the counters follows it.  A pool that cannot compact
+ * frees nothing and changes nothing.  Both page backings.
+ */
+static void test_compact(void **state)
+{
+	static const unsigned int backing[] = { 0, ZBUD_SOURCE_SMALLPAGES };
+	const uint64_t n = 3000;
+
+	(void)state;
+	for (unsigned a = 0; zpool_driver_info(a); a++) {
+		for (unsigned b = 0; b < 2; b++) {
+			const struct zpool_info *info = zpool_driver_info(a);
+			const struct zswap_config cfg = { .zpool = info->type, .shards = 2,
+							  .source_flags = backing[b] };
+			struct zswap *zs = create(&cfg);
+			uint64_t s = 12345, before, after;
+			bool gone[3000] = { false };
+			long freed;
+
+			for (uint64_t k = 0; k < n; k++) {
+				text_page(page, k);
+				assert_int_equal(zswap_store(zs, k, page), 0);
+			}
+			for (uint64_t k = 0; k < n; k++)
+				if (page_rng(&s) & 1) {
+					zswap_invalidate(zs, k);
+					gone[k] = true;
+				}
+			before = stats(zs).pool_total_size;
+			freed = zswap_compact(zs);
+			after = stats(zs).pool_total_size;
+			if (info->compacts) {
+				assert_true(freed > 0);
+				assert_true(after < before);
+				assert_true(before - after <= (uint64_t)freed * PAGE);
+				assert_int_equal(stats(zs).pages_compacted, freed);
+			} else {
+				assert_int_equal(freed, 0);
+				assert_int_equal(after, before);
+				assert_int_equal(stats(zs).pages_compacted, 0);
+			}
+			assert_true(stats(zs).mem_used_max >= before);
+			assert_int_equal(zswap_compact(zs) >= 0, 1);
+			for (uint64_t k = 0; k < n; k++) {
+				text_page(page, k);
+				if (gone[k])
+					assert_int_equal(zswap_load(zs, k, back), -ENOENT);
+				else
+					assert_loads(zs, k, page);
+			}
+			zswap_destroy(zs);
+		}
+	}
+	assert_int_equal(zswap_compact(NULL), -EINVAL);
+}
+
 /* NULL where the header does not say it may be: refused, never a crash. */
 static void test_null(void **state)
 {
@@ -428,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_limit_hysteresis),
 		cmocka_unit_test(test_tiny_limits),
 		cmocka_unit_test(test_arena_pages),
+		cmocka_unit_test(test_compact),
 		cmocka_unit_test(test_null),
 	};
 

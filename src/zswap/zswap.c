@@ -102,9 +102,7 @@ static void lru_del(struct shard *sh, struct zswap_entry *e)
 
 static struct zswap_entry *find(struct shard *sh, uint64_t key)
 {
-	uint64_t v;
-
-	return zbud_idmap_get(&sh->index, key, &v) ? (struct zswap_entry *)(uintptr_t)v : NULL;
+	return zswap_index_find(&sh->index, key);
 }
 
 /* Free an entry's memory: its pool object or raw page (store_memory() undone). */
@@ -134,9 +132,9 @@ void zswap_entry_release_memory(struct zswap *zs, struct shard *sh, struct zswap
 /* Forget an entry altogether. */
 static void drop(struct zswap *zs, struct shard *sh, struct zswap_entry *e)
 {
-	size_t index_before = zbud_idmap_bytes(&sh->index);
+	size_t index_before = zswap_index_bytes(&sh->index);
 
-	zbud_idmap_del(&sh->index, e->key);
+	zswap_index_del(&sh->index, e);
 	if (e->kind == IN_POOL || e->kind == IN_RAW) {
 		zswap_entry_release_memory(zs, sh, e);
 	} else if (e->kind == SAME_FILLED) {
@@ -147,7 +145,7 @@ static void drop(struct zswap *zs, struct shard *sh, struct zswap_entry *e)
 		zswap_backing_release(zs, e->disk.slot);
 		sh->stat[STAT_BACKING_PAGES]--;
 	}
-	zswap_mem_add(zs, (int64_t)zbud_idmap_bytes(&sh->index) - (int64_t)index_before -
+	zswap_mem_add(zs, (int64_t)zswap_index_bytes(&sh->index) - (int64_t)index_before -
 		(int64_t)sizeof(*e));
 	free(e);
 }
@@ -304,7 +302,7 @@ static int store_locked(struct zswap *zs, struct shard *sh, uint64_t key, const 
 			bool same, unsigned long value, const struct compressed *c)
 {
 	struct zswap_entry *e = zbud_fault_hit(ZBUD_FAULT_META) ? NULL : malloc(sizeof(*e));
-	size_t index_before = zbud_idmap_bytes(&sh->index);
+	size_t index_before = zswap_index_bytes(&sh->index);
 	int err;
 
 	if (!e) {
@@ -322,7 +320,7 @@ static int store_locked(struct zswap *zs, struct shard *sh, uint64_t key, const 
 			return err;
 		}
 	}
-	if (zbud_idmap_put(&sh->index, key, (uintptr_t)e)) {
+	if (zswap_index_add(&sh->index, e)) {
 		/* as since v6.10, where a failed xarray store counts so */
 		if (!same)
 			unstore_memory(zs, sh, e);
@@ -330,7 +328,7 @@ static int store_locked(struct zswap *zs, struct shard *sh, uint64_t key, const 
 		sh->stat[STAT_REJECT_ALLOC_FAIL]++;
 		return -ENOMEM;
 	}
-	zswap_mem_add(zs, (int64_t)zbud_idmap_bytes(&sh->index) - (int64_t)index_before + (int64_t)sizeof(*e));
+	zswap_mem_add(zs, (int64_t)zswap_index_bytes(&sh->index) - (int64_t)index_before + (int64_t)sizeof(*e));
 	sh->stat[STAT_STORED_PAGES]++;
 	sh->stat[STAT_ORIG_DATA_SIZE] += ZSWAP_PAGE_SIZE;
 	sh->stat[STAT_ZSWPOUT]++;
@@ -458,6 +456,32 @@ void zswap_invalidate(struct zswap *zs, uint64_t key)
 	zbud_lock_release(&sh->lock);
 }
 
+long zswap_compact(struct zswap *zs)
+{
+	long freed = 0;
+
+	if (!zs)
+		return -EINVAL;
+	for (unsigned int i = 0; i < zs->nshards; i++) {
+		struct shard *sh = &zs->shards[i];
+		uint64_t before;
+		int64_t n;
+
+		/* Under the shard's lock, so that the pool's change in size is
+		 * compaction's alone. */
+		zbud_lock_take(&sh->lock);
+		before = zpool_get_total_size(sh->pool);
+		n = zpool_compact(sh->pool);
+		pool_add(zs, (int64_t)zpool_get_total_size(sh->pool) - (int64_t)before);
+		if (n > 0) {
+			sh->stat[STAT_PAGES_COMPACTED] += (uint64_t)n;
+			freed += (long)n;
+		}
+		zbud_lock_release(&sh->lock);
+	}
+	return freed;
+}
+
 /* ---- creation ---- */
 
 /* @percent % of @n, exactly, without overflow; rounded @up or down. */
@@ -480,7 +504,9 @@ static int read_config(const struct zswap_config *cfg, struct zswap *zs)
 	if (zs->level < zs->comp->min_level || zs->level > zs->comp->max_level)
 		return -EINVAL;
 	if (cfg->flags & ~ALL_FLAGS || accept > 100 || cfg->max_pool_percent > 100 ||
-	    cfg->shards > MAX_SHARDS || (cfg->writeback_path && !*cfg->writeback_path))
+	    cfg->shards > MAX_SHARDS || (cfg->writeback_path && !*cfg->writeback_path) ||
+	    cfg->source_flags & ~(ZBUD_SOURCE_HUGEPAGES | ZBUD_SOURCE_SMALLPAGES) ||
+	    cfg->source_flags == (ZBUD_SOURCE_HUGEPAGES | ZBUD_SOURCE_SMALLPAGES))
 		return -EINVAL;
 	zs->flags = cfg->flags;
 	zs->limit = cfg->max_pool_bytes;
@@ -504,12 +530,13 @@ static int read_config(const struct zswap_config *cfg, struct zswap *zs)
 	return 0;
 }
 
-static int shard_init(struct shard *sh, const char *type, uint64_t arena_pages)
+static int shard_init(struct shard *sh, const char *type, const struct zswap_config *cfg)
 {
-	const struct zpool_config pc = { .source = { .max_pages = arena_pages } };
+	const struct zpool_config pc = {
+		.source = { .max_pages = cfg->arena_pages, .flags = cfg->source_flags },
+	};
 
 	zbud_lock_init(&sh->lock);
-	zbud_idmap_init(&sh->index);
 	sh->pool = zpool_create_pool_config(type, "zswap", NULL, &pc);
 	return sh->pool ? 0 : -ENOMEM;
 }
@@ -537,8 +564,7 @@ struct zswap *zswap_create(const struct zswap_config *cfg)
 	if (!err) {
 		memset(zs->shards, 0, zs->nshards * sizeof(*zs->shards));
 		for (unsigned int i = 0; i < zs->nshards && !err; i++)
-			err = shard_init(&zs->shards[i], cfg->zpool ? cfg->zpool : "zbud",
-					 cfg->arena_pages);
+			err = shard_init(&zs->shards[i], cfg->zpool ? cfg->zpool : "zbud", cfg);
 	}
 	/* One context now: a compressor that cannot start fails here. */
 	if (!err) {
@@ -563,16 +589,15 @@ void zswap_destroy(struct zswap *zs)
 		return;
 	for (unsigned int i = 0; zs->shards && i < zs->nshards; i++) {
 		struct shard *sh = &zs->shards[i];
-		struct zbud_idmap_slot *s;
+		struct zswap_entry *e;
+		size_t pos = 0;
 
-		zbud_idmap_for_each(&sh->index, s) {
-			struct zswap_entry *e = (struct zswap_entry *)(uintptr_t)s->value;
-
+		while ((e = zswap_index_at(&sh->index, &pos))) {
 			if (e->kind == IN_RAW)
 				free(e->raw);
 			free(e);
 		}
-		zbud_idmap_fini(&sh->index);
+		zswap_index_fini(&sh->index);
 		zpool_destroy_pool(sh->pool);
 	}
 	while (zs->idle) {

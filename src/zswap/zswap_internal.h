@@ -25,28 +25,41 @@
 #include <stdint.h>
 
 #include "compress.h"
-#include "idmap.h"
 #include "lock.h"
 #include "zpool.h"
 #include "zswap.h"
 
 enum entry_kind { IN_POOL, IN_RAW, SAME_FILLED, ON_DISK };
 
+/* 48 bytes: one for every page the store holds, its largest metadata. */
 struct zswap_entry {
 	uint64_t key;
-	uint64_t seq;                   /* when stored: orders the LRU */
 	struct zswap_entry *newer, *older; /* the shard's LRU (IN_POOL, IN_RAW) */
-	enum entry_kind kind;
+	uint32_t kind;                  /* enum entry_kind */
 	uint32_t length;                /* IN_POOL: compressed bytes */
 	union {
-		unsigned long handle;   /* IN_POOL */
-		void *raw;              /* IN_RAW: a 4 KiB copy */
+		struct {                /* IN_POOL, IN_RAW: on the LRU */
+			union {
+				unsigned long handle; /* IN_POOL */
+				void *raw;            /* IN_RAW: a 4 KiB copy */
+			};
+			uint64_t seq;   /* when stored: orders the LRU */
+		};
 		unsigned long value;    /* SAME_FILLED: the repeated word */
 		struct {
 			uint64_t slot;
 			uint64_t tag;   /* zswap_siphash() of the page */
 		} disk;                 /* ON_DISK */
 	};
+};
+
+_Static_assert(sizeof(void *) != 8 || sizeof(struct zswap_entry) == 48, "an entry is 48 bytes");
+
+/* A shard's key -> entry map (zswap_index.c). */
+struct zswap_index {
+	uintptr_t *slot;                /* an entry's address | a tag; 0: free */
+	size_t mask;                    /* slots - 1; a power of two */
+	size_t count;
 };
 
 /*
@@ -79,6 +92,7 @@ enum zswap_stat_item {
 	STAT_INVALIDATES,
 	STAT_LOAD_MISSES,
 	STAT_LOAD_ERRORS,
+	STAT_PAGES_COMPACTED,
 	ZSWAP_NR_SHARD_STATS,
 	/* store-wide, atomic */
 	STAT_POOL_LIMIT_HIT = ZSWAP_NR_SHARD_STATS,
@@ -93,7 +107,7 @@ enum zswap_stat_item {
 
 struct shard {
 	struct zbud_lock lock;
-	struct zbud_idmap index;             /* key -> struct zswap_entry * */
+	struct zswap_index index;
 	struct zpool *pool;
 	struct zswap_entry *newest, *oldest;
 	uint64_t stat[ZSWAP_NR_SHARD_STATS];
@@ -140,6 +154,18 @@ struct zswap {
 	atomic_uint_fast64_t stat[ZSWAP_NR_STATS];
 	struct shard *shards;
 };
+
+/* ---- zswap_index.c ---- */
+
+struct zswap_entry *zswap_index_find(const struct zswap_index *ix, uint64_t key);
+/* Add @e, whose key is not in @ix yet; 0 or -ENOMEM (and @ix unchanged). */
+int zswap_index_add(struct zswap_index *ix, struct zswap_entry *e);
+/* Take out @e, which is in @ix. */
+void zswap_index_del(struct zswap_index *ix, const struct zswap_entry *e);
+/* The entry at or after slot *@pos, and *@pos past it; NULL after the last. */
+struct zswap_entry *zswap_index_at(const struct zswap_index *ix, size_t *pos);
+size_t zswap_index_bytes(const struct zswap_index *ix);
+void zswap_index_fini(struct zswap_index *ix);
 
 /* ---- zswap_writeback.c ---- */
 

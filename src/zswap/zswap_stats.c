@@ -34,6 +34,7 @@ static const size_t field_of[ZSWAP_NR_STATS] = {
 	FIELD(STAT_INVALIDATES, zbud_invalidates),
 	FIELD(STAT_LOAD_MISSES, zbud_load_misses),
 	FIELD(STAT_LOAD_ERRORS, zbud_load_errors),
+	FIELD(STAT_PAGES_COMPACTED, pages_compacted),
 	FIELD(STAT_POOL_LIMIT_HIT, pool_limit_hit),
 	FIELD(STAT_REJECT_RECLAIM_FAIL, reject_reclaim_fail),
 	FIELD(STAT_POOL_TOTAL_SIZE, pool_total_size),
