@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "shim.h"
+#include <zbud_source.h>
 #include <zswap.h>
 
 SHIM_HIDDEN struct shim shim = { .uffd = -1 };
@@ -89,6 +90,10 @@ static bool open_store(char *why, size_t len)
 		 * program 8-10% of the pool with a shard per CPU; stores come
 		 * from the pager thread alone, so there is little to contend. */
 		.shards = 1,
+		/* 4 KiB pages: a pool of huge ones holds up to 2 MiB it does
+		 * not use yet, and splits a frame at the first page it gives
+		 * back; the pool's memory is the program's. */
+		.source_flags = ZBUD_SOURCE_SMALLPAGES,
 	};
 
 	shim.store = zswap_create(&cfg);

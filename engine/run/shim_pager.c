@@ -184,6 +184,23 @@ void pager_reclaim_direct(void)
 		atomic_fetch_add_explicit(&shim_count.throttle_ns, now_ns() - t0, memory_order_relaxed);
 }
 
+/*
+ * Pack the pool once a tick while pages come and go.  Each fault-in frees
+ * an object wherever it lies, and the pool's pages fill with holes that new
+ * objects of other sizes cannot use: the kernel's zsmalloc is packed by its
+ * shrinker under memory pressure, which a program over its limit is.  A
+ * tick that finds nothing to move costs a walk over the size classes.
+ */
+static void compact(void)
+{
+	static uint64_t last_faults = UINT64_MAX;
+	uint64_t faults = atomic_load(&shim_count.faults);
+
+	if (shim.store && faults != last_faults)
+		zswap_compact(shim.store);
+	last_faults = faults;
+}
+
 static void housekeeping(bool kicked)
 {
 	uint64_t now = now_ns() / 1000000;
@@ -193,6 +210,7 @@ static void housekeeping(bool kicked)
 		P.last_scan = now;
 	}
 	if (now - P.last_publish >= TICK_MS) {
+		compact();
 		stats_publish(RUN_PROC_RUNNING, NULL);
 		P.last_publish = now;
 	}

@@ -195,7 +195,8 @@ static const struct {
 	STORE(decompress_fail), STORE(written_back_pages), STORE(duplicate_entry),
 	STORE(pool_total_size), STORE(stored_pages), STORE(same_filled_pages),
 	STORE(stored_incompressible_pages), STORE(zswpout), STORE(zswpin), STORE(orig_data_size),
-	STORE(compr_data_size), STORE(mem_used_total), STORE(mem_used_max), STORE(zbud_backing_pages),
+	STORE(compr_data_size), STORE(mem_used_total), STORE(mem_used_max), STORE(pages_compacted),
+	STORE(zbud_backing_pages),
 	STORE(zbud_mem_used_total), STORE(zbud_mem_used_max), STORE(zbud_load_errors),
 };
 
