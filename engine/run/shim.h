@@ -221,6 +221,7 @@ SHIM_HIDDEN void signals_forward(int sig, siginfo_t *si, void *uc);
 SHIM_HIDDEN int signals_install(int sig, void (*fn)(int, siginfo_t *, void *));
 SHIM_HIDDEN void signals_block_async(sigset_t *old);
 SHIM_HIDDEN void signals_restore(const sigset_t *old);
+SHIM_HIDDEN void signals_reset_after_fork(void);
 
 /* ---- counters and the stats slot (shim_stats.c) ---- */
 struct shim_counters {

@@ -195,6 +195,7 @@ void shim_child_after_fork(void)
 	table_reset();
 	ring_reset();
 	limbo_reset();
+	signals_reset_after_fork();
 	memset(&shim_count, 0, sizeof(shim_count));
 	memset(&shim.evlock, 0, sizeof(shim.evlock));
 	atomic_store(&shim.loading, 0);

@@ -208,6 +208,16 @@ bool signals_emulate(struct sys_call *c, ucontext_t *uc, long *ret)
 }
 
 /*
+ * In a fork child, whose one thread is not inside prog_lock: another
+ * thread of the parent may have held it at the fork, and no one would
+ * ever release the child's copy.
+ */
+void signals_reset_after_fork(void)
+{
+	memset(&prog_lock, 0, sizeof(prog_lock));
+}
+
+/*
  * A SIGBUS or SIGSYS that is not the pager's (a truncated file mapping, a
  * signal sent by kill, a seccomp filter of the program's): what the
  * program asked for.
