@@ -18,6 +18,7 @@ struct bench_floors {
 	struct bench_floor decompress;          /* LZ4, a workload page */
 	struct bench_floor syscall, syscall_trapped;    /* getppid, plain and trapped */
 	struct bench_floor move1, move16;       /* UFFDIO_MOVE out, per page, 1 or 16 at once */
+	struct bench_floor copy;                /* UFFDIO_COPY of 4 KiB into a missing page, alone */
 	double lz4_ratio;
 };
 

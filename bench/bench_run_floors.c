@@ -8,7 +8,9 @@
  * instruction running again.  Served by the faulting thread itself
  * (UFFD_FEATURE_SIGBUS), or by a handler thread on the same CPU or on the
  * other; and LZ4 decompressing the workload's pages, a system call trapped
- * by syscall user dispatch, a UFFDIO_MOVE out.
+ * by syscall user dispatch, a UFFDIO_MOVE out, and UFFDIO_COPY alone, with
+ * no fault: the part of a fault-in that the handler's own time includes
+ * besides the load.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -287,6 +289,31 @@ static int floor_move(size_t pages, size_t batch, struct bench_floor *f)
 	return k ? 0 : -1;
 }
 
+/* UFFDIO_COPY into each of @pages missing pages, no fault: µs per page. */
+static int floor_copy(size_t pages, struct bench_floor *f)
+{
+	double *t = malloc(pages * sizeof(*t));
+	char *m;
+
+	uffd = open_uffd(0, 0);
+	if (!t || uffd < 0 || !(m = registered(pages))) {
+		if (uffd >= 0)
+			close(uffd);
+		return free(t), -1;
+	}
+	for (size_t i = 0; i < pages; i++) {
+		double t0 = now_us();
+
+		copy_page((uintptr_t)m + i * PAGE);
+		t[i] = now_us() - t0;
+	}
+	bench_quantiles(t, pages, &f->median_us, &f->p99_us);
+	munmap(m, pages * PAGE);
+	close(uffd);
+	free(t);
+	return 0;
+}
+
 int bench_floors(size_t faults, const char *pages, size_t npages, struct bench_floors *fl)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -303,5 +330,6 @@ int bench_floors(size_t faults, const char *pages, size_t npages, struct bench_f
 	rc |= floor_sud(faults, &fl->syscall, &fl->syscall_trapped);
 	rc |= floor_move(faults, 1, &fl->move1);
 	rc |= floor_move(faults, 16, &fl->move16);
+	rc |= floor_copy(faults, &fl->copy);
 	return rc ? -1 : 0;
 }

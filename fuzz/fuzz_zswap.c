@@ -7,8 +7,10 @@
  *   OP % 5 == 0,1  store a page made from ARG and the next bytes under KEY
  *            2     load KEY: must give the map's page, or -ENOENT if absent
  *            3     invalidate KEY
- *            4     zswap_shrink(ARG % 8) (with a backing file)
+ *            4     ARG < 128: zswap_shrink(ARG % 8) (with a backing file);
+ *                  else zswap_compact()
  *
+ * Byte 0's top bit backs the pools with 4 KiB pages (ZBUD_SOURCE_SMALLPAGES).
  * A store that returned 0 must load back byte for byte; a failed store
  * leaves the key absent; with exclusive loads a load drops the key.
  *
@@ -95,6 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * no store fails for it, and an execution takes about 40% less
 		 * CPU than with 64 GiB of address space a pool to map and unmap. */
 		.arena_pages = KEYS * 8,
+		.source_flags = cfgbyte & 0x80 ? ZBUD_SOURCE_SMALLPAGES : 0,
 	};
 	bool exclusive = cfg.flags & ZSWAP_EXCLUSIVE_LOADS;
 	struct zswap *zs;
@@ -141,6 +144,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			present[key] = false;
 			break;
 		default:
+			if (arg >= 128) {
+				err = (int)zswap_compact(zs);
+				FUZZ_CHECK(err >= 0, "compact gave %d", err);
+				break;
+			}
 			err = (int)zswap_shrink(zs, arg % 8);
 			FUZZ_CHECK(err >= 0 || (err == -EINVAL && !cfg.writeback_path),
 				   "shrink gave %d", err);
