@@ -3,8 +3,9 @@
  *
  * Each worker owns a range of keys and stores, loads, replaces and
  * invalidates them, checking every load against what it stored, while
- * another thread keeps writing the oldest pages back to the file.  Workers
- * touch the same shards and, through writeback and the pool limit, each
+ * another thread keeps writing the oldest pages back to the file, or keeps
+ * packing the pool (zswap_compact(), zsmalloc).  Workers touch the same
+ * shards and, through writeback, the pool limit and compaction, each
  * other's entries.
  */
 #include <errno.h>
@@ -86,21 +87,24 @@ static void *shrinker(void *arg)
 	return NULL;
 }
 
-static void test_threads(void **state)
+static void *compactor(void *arg)
 {
-	char path[128];
-	struct zswap_config cfg = { .max_pool_bytes = 64 * PAGE, .writeback_path = path };
+	while (!atomic_load(&stop))
+		zswap_compact(arg);
+	return NULL;
+}
+
+/* The workers, and beside them @side: writing back (with a file) or packing. */
+static struct zswap_stats stress(struct zswap_config *cfg, void *(*side)(void *))
+{
 	static struct worker w[WORKERS];
 	pthread_t t[WORKERS], s;
 	struct zswap_stats st;
 
-	(void)state;
-	snprintf(path, sizeof(path), "/tmp/zswap-stress-%d", (int)getpid());
-	unlink(path);
-	w[0].zs = zswap_create(&cfg);
+	w[0].zs = zswap_create(cfg);
 	assert_non_null(w[0].zs);
 	atomic_store(&stop, false);
-	assert_int_equal(pthread_create(&s, NULL, shrinker, w[0].zs), 0);
+	assert_int_equal(pthread_create(&s, NULL, side, w[0].zs), 0);
 	for (int i = 0; i < WORKERS; i++) {
 		w[i].zs = w[0].zs;
 		w[i].id = i;
@@ -130,17 +134,38 @@ static void test_threads(void **state)
 		}
 	}
 	zswap_get_stats(w[0].zs, &st);
-	assert_true(st.written_back_pages > 0);
-	print_message("%llu stores, %llu loads, %llu written back\n",
-		      (unsigned long long)st.zbud_stores, (unsigned long long)st.zbud_loads,
-		      (unsigned long long)st.written_back_pages);
+	print_message("%s: %llu stores, %llu loads, %llu written back, %llu pages compacted\n",
+		      cfg->zpool ? cfg->zpool : "zbud", (unsigned long long)st.zbud_stores,
+		      (unsigned long long)st.zbud_loads, (unsigned long long)st.written_back_pages,
+		      (unsigned long long)st.pages_compacted);
 	zswap_destroy(w[0].zs);
+	return st;
+}
+
+static void test_threads(void **state)
+{
+	char path[128];
+	struct zswap_config cfg = { .max_pool_bytes = 64 * PAGE, .writeback_path = path };
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/zswap-stress-%d", (int)getpid());
+	unlink(path);
+	assert_true(stress(&cfg, shrinker).written_back_pages > 0);
+}
+
+static void test_threads_compacting(void **state)
+{
+	struct zswap_config cfg = { .zpool = "zsmalloc", .shards = 2 };
+
+	(void)state;
+	assert_true(stress(&cfg, compactor).pages_compacted > 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_threads_compacting),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
