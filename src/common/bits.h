@@ -1,10 +1,11 @@
 /*
- * bits.h - rounding, as every layer does it (internal)
+ * bits.h - rounding and hashing, as every layer does it (internal)
  */
 #ifndef ZBUD_BITS_H
 #define ZBUD_BITS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* @n rounded up to a multiple of @to (which is not 0) */
 static inline size_t zbud_round_up(size_t n, size_t to)
@@ -16,6 +17,15 @@ static inline size_t zbud_round_up(size_t n, size_t to)
 static inline size_t zbud_div_round_up(size_t n, size_t unit)
 {
 	return (n + unit - 1) / unit;
+}
+
+/* splitmix64's finaliser: every bit of @z moves every bit of the result.
+ * For hash tables whose keys (IDs, handles, counters) are far from random. */
+static inline uint64_t zbud_mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
 }
 
 #endif /* ZBUD_BITS_H */

@@ -6,19 +6,14 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "bits.h"
 #include "fault.h"
 
 #define IDMAP_MIN_SLOTS 64
 
-/* splitmix64's finaliser: IDs and handles are far from random. */
 static size_t hash(uint64_t key)
 {
-	key ^= key >> 30;
-	key *= 0xbf58476d1ce4e5b9ULL;
-	key ^= key >> 27;
-	key *= 0x94d049bb133111ebULL;
-	key ^= key >> 31;
-	return (size_t)key;
+	return (size_t)zbud_mix64(key);
 }
 
 void zbud_idmap_init(struct zbud_idmap *m)

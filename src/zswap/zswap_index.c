@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "bits.h"
 #include "fault.h"
 #include "zswap_internal.h"
 
@@ -21,14 +22,9 @@
 
 _Static_assert(_Alignof(struct zswap_entry) >= 8, "three tag bits in an entry's address");
 
-/* splitmix64's finaliser: keys are far from random. */
 static uint64_t hash(uint64_t key)
 {
-	key ^= key >> 30;
-	key *= 0xbf58476d1ce4e5b9ULL;
-	key ^= key >> 27;
-	key *= 0x94d049bb133111ebULL;
-	return key ^ (key >> 31);
+	return zbud_mix64(key);
 }
 
 /* The tag rides in the hash's top bits; the slot comes from its low ones. */
