@@ -9,6 +9,7 @@
  * malloc in their child alone: it re-executes zbud with LD_PRELOAD, and checks
  * that the allocator really is the one in use before it measures.
  */
+#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <limits.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -507,8 +509,35 @@ static void measure_runs(const struct bench_alloc_args *a, int l, const unsigned
 	}
 }
 
+/*
+ * Sizes read from standard input, which each allocator's process cannot
+ * read again: written to a memory file the children inherit, and named as
+ * /dev/fd/N.  0, or -1 with the reason printed.
+ */
+static int sizes_to_memfd(const unsigned *sizes, size_t n, char *path, size_t len)
+{
+	int fd = memfd_create("zbud-sizes", 0);
+	FILE *f = fd >= 0 ? fdopen(dup(fd), "w") : NULL;
+	bool ok = f != NULL;
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = fprintf(f, "%u\n", sizes[i]) > 0;
+	if (f && fclose(f))
+		ok = false;
+	if (!ok) {
+		fprintf(stderr, "zbud bench alloc: cannot keep the sizes from stdin: %s\n",
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	snprintf(path, len, "/dev/fd/%d", fd);
+	return 0;
+}
+
 int bench_alloc(int argc, char **argv)
 {
+	char stdin_copy[32];
 	struct bench_alloc_args a;
 	int st = bench_alloc_parse_args(argc, argv, &a);
 	const char *path = a.path;
@@ -528,6 +557,13 @@ int bench_alloc(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (!strcmp(path, "-") && !a.only) {
+		if (sizes_to_memfd(sizes, nsizes, stdin_copy, sizeof(stdin_copy))) {
+			free(sizes);
+			return 1;
+		}
+		a.path = stdin_copy;
+	}
 	if (a.only) {
 		struct result r = measure(a.only, sizes, nsizes, a.live[0], a.pairs);
 
@@ -535,7 +571,7 @@ int bench_alloc(int argc, char **argv)
 		return write(STDOUT_FILENO, &r, sizeof(r)) == sizeof(r) ? 0 : 1;
 	}
 	printf("zbud bench alloc: random free+alloc pairs, CPU time, best of %d rounds of %lu%s;\n"
-	       "sizes from %s (%zu)\n", ROUNDS, a.pairs, a.runs > 1 ? " in each run" : "", path,
+	       "sizes from %s (%zu)\n", ROUNDS, a.pairs, a.runs > 1 ? " in each run" : "", strcmp(path, "-") ? path : "stdin",
 	       nsizes);
 	printf("%9s  %-15s %9s %10s %11s %7s %7s %7s\n", "live", "allocator", "ns/pair",
 	       "resident", "pool pages", "ideal", "x ideal", "meta %");

@@ -79,6 +79,16 @@ expect "bench bad live" 2 "" "^zbud bench alloc: --live 'x' is not a positive in
 expect "bench bad sizes" 1 "" "cannot open '$tmp/nope'" -- "$zbud" bench alloc --sizes "$tmp/nope"
 printf '100\nabc\n' >"$tmp/sizes"
 expect "bench bad size line" 1 "" "$tmp/sizes:2: size 'abc' is not a positive integer" -- "$zbud" bench alloc --sizes "$tmp/sizes"
+# "--sizes -" is standard input, for the allocators measured in their own
+# processes too (mimalloc, jemalloc, glibc re-read it from a copy).
+out=$(printf '100\n2000\n3000\n' | "$zbud" bench alloc --sizes - --live 100 --pairs 1000 2>&1)
+grep -q '^sizes from stdin (3)$' <<<"$out" && grep -qE '^ +100  glibc +[0-9.]+ ' <<<"$out" &&
+	! grep -q 'no sizes' <<<"$out" && pass || fail "bench alloc --sizes -: $(head -c 400 <<<"$out")"
+out=$(printf '100\nabc\n' | "$zbud" bench alloc --sizes - 2>&1)
+[ "$out" = "zbud: stdin:2: size 'abc' is not a positive integer" ] && pass ||
+	fail "bench alloc --sizes - with a bad line: $out"
+out=$(printf '300\n500\n' | "$zbud" inspect --sizes - --allocator zsmalloc 2>&1)
+grep -q 'objects' <<<"$out" && pass || fail "inspect --sizes -: $(head -c 300 <<<"$out")"
 
 # The summary goes to stderr, the log stays as it was.
 "$zbud" replay --summary "$tmp/spec.trace" >"$tmp/out" 2>"$tmp/err"

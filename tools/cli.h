@@ -75,9 +75,12 @@ const char *data_path(const char *name);
  * named as /dev/fd/N) that no writer has written to or closed within
  * CLI_INPUT_FIFO_WAIT_S seconds is refused, rather than waited on forever;
  * once something came, a writer that pauses is waited for as with any pipe.
+ * "-" is standard input, as it is: close what it gives with cli_input_close().
  */
 #define CLI_INPUT_FIFO_WAIT_S 5
 FILE *cli_input_open(const char *path, char *err, size_t errlen);
+/* cli_input_close - close @f, unless it is stdin */
+void cli_input_close(FILE *f);
 
 /*
  * cli_output.c: a file a command makes (--plot), written under a temporary

@@ -17,6 +17,8 @@ FILE *cli_input_open(const char *path, char *err, size_t errlen)
 	struct stat st;
 	FILE *f;
 
+	if (!strcmp(path, "-"))
+		return stdin;
 	/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
 	 * writer forever, before any timeout of ours could start. */
 	p.fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -38,4 +40,10 @@ FILE *cli_input_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	return f;
+}
+
+void cli_input_close(FILE *f)
+{
+	if (f && f != stdin)
+		fclose(f);
 }

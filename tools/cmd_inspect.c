@@ -196,7 +196,7 @@ static void at_end(struct zpool *pool, void *arg)
 static FILE *open_input(const char *path)
 {
 	char err[512];
-	FILE *f = strcmp(path, "-") ? cli_input_open(path, err, sizeof(err)) : stdin;
+	FILE *f = cli_input_open(path, err, sizeof(err));
 
 	if (!f)
 		fprintf(stderr, "zbud inspect: %s\n", err);
@@ -214,8 +214,7 @@ static int from_trace(const char *allocator, struct inspect *in, struct source *
 	if (!f)
 		return 1;
 	st = replay_run(f, stdout, &opts, &sum, err, sizeof(err));
-	if (f != stdin)
-		fclose(f);
+	cli_input_close(f);
 	if (st == REPLAY_BAD_TRACE) {
 		fprintf(stderr, "zbud inspect: %s\n", err);
 		return 2;
@@ -242,8 +241,7 @@ static int from_sizes(const char *allocator, struct inspect *in, struct source *
 		return 1;
 	sizes = sizes_read(f, src->name, &n);   /* it says what is wrong */
 	unreadable = !sizes && ferror(f);
-	if (f != stdin)
-		fclose(f);
+	cli_input_close(f);
 	if (!sizes)
 		return unreadable ? 1 : 2;
 	pool = zpool_create_pool(allocator, "inspect", NULL);

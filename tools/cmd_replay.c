@@ -128,16 +128,12 @@ int cmd_replay(int argc, char **argv)
 
 	if (status >= 0)
 		return status;
-	if (path && strcmp(path, "-")) {
-		in = cli_input_open(path, err, sizeof(err));
-		if (!in) {
-			fprintf(stderr, "zbud replay: %s\n", err);
-			return 1;
-		}
+	if (path && !(in = cli_input_open(path, err, sizeof(err)))) {
+		fprintf(stderr, "zbud replay: %s\n", err);
+		return 1;
 	}
 	st = replay_run(in, stdout, &a.opts, &sum, err, sizeof(err));
-	if (in != stdin)
-		fclose(in);
+	cli_input_close(in);
 	if (fflush(stdout) && st == REPLAY_OK) {
 		fprintf(stderr, "zbud replay: cannot write the log: %s\n", strerror(errno));
 		return 1;

@@ -45,8 +45,8 @@ unsigned *sizes_load(const char *path, size_t *count)
 		fprintf(stderr, "zbud: %s\n", err);
 		return NULL;
 	}
-	v = sizes_read(f, path, count);
-	fclose(f);
+	v = sizes_read(f, strcmp(path, "-") ? path : "stdin", count);
+	cli_input_close(f);
 	return v;
 }
 
