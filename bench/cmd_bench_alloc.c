@@ -367,8 +367,8 @@ static void usage(FILE *f)
 		"                        [--runs N]\n"
 		"\n"
 		"Times random free-then-alloc pairs at each working set of live objects,\n"
-		"with sizes drawn from FILE (one a line; default: the shipped LZ4 sizes of a\n"
-		"real Python heap), each allocator in a process of its own:\n ");
+		"with sizes drawn from FILE (one a line; - for stdin; default: the shipped\n"
+		"LZ4 sizes of a real Python heap), each allocator in a process of its own:\n ");
 	for (size_t k = 0, col = 1; k < nallocators; k++) {
 		char item[64];
 

@@ -433,7 +433,7 @@ static void usage(FILE *f)
 		"full its pages are (docs/inspect.md).\n"
 		"\n"
 		"  --trace FILE      the pool left after replaying the trace FILE\n"
-		"  --sizes FILE      a fresh pool given FILE's sizes (one a line) in order\n"
+		"  --sizes FILE      a fresh pool given FILE's sizes (one a line; -: stdin) in order\n"
 		"  --allocator NAME  the zpool driver (default %s; known:", zpool_driver_name(0));
 	print_drivers(f);
 	fprintf(f,
