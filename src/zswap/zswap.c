@@ -77,6 +77,12 @@ static void pool_add(struct zswap *zs, int64_t bytes)
 	zswap_mem_add(zs, bytes);
 }
 
+/* Account for how @sh's pool changed since it took @before bytes. */
+static void pool_changed(struct zswap *zs, struct shard *sh, uint64_t before)
+{
+	pool_add(zs, (int64_t)zpool_get_total_size(sh->pool) - (int64_t)before);
+}
+
 static void lru_add(struct shard *sh, struct zswap_entry *e)
 {
 	e->newer = NULL;
@@ -112,7 +118,7 @@ static void unstore_memory(struct zswap *zs, struct shard *sh, struct zswap_entr
 
 	if (e->kind == IN_POOL) {
 		zpool_free(sh->pool, e->handle);
-		pool_add(zs, (int64_t)zpool_get_total_size(sh->pool) - (int64_t)before);
+		pool_changed(zs, sh, before);
 	} else {
 		free(e->raw);
 		sh->stat[STAT_STORED_INCOMPRESSIBLE_PAGES]--;
@@ -282,7 +288,7 @@ static int store_memory(struct zswap *zs, struct shard *sh, const void *page,
 		zpool_unmap_handle(sh->pool, e->handle);
 		e->kind = IN_POOL;
 		e->length = (uint32_t)len;
-		pool_add(zs, (int64_t)zpool_get_total_size(sh->pool) - (int64_t)before);
+		pool_changed(zs, sh, before);
 		return 0;
 	}
 	if (err == -ENOMEM) {
@@ -472,7 +478,7 @@ long zswap_compact(struct zswap *zs)
 		zbud_lock_take(&sh->lock);
 		before = zpool_get_total_size(sh->pool);
 		n = zpool_compact(sh->pool);
-		pool_add(zs, (int64_t)zpool_get_total_size(sh->pool) - (int64_t)before);
+		pool_changed(zs, sh, before);
 		if (n > 0) {
 			sh->stat[STAT_PAGES_COMPACTED] += (uint64_t)n;
 			freed += (long)n;
