@@ -571,8 +571,8 @@ int bench_alloc(int argc, char **argv)
 		return write(STDOUT_FILENO, &r, sizeof(r)) == sizeof(r) ? 0 : 1;
 	}
 	printf("zbud bench alloc: random free+alloc pairs, CPU time, best of %d rounds of %lu%s;\n"
-	       "sizes from %s (%zu)\n", ROUNDS, a.pairs, a.runs > 1 ? " in each run" : "", strcmp(path, "-") ? path : "stdin",
-	       nsizes);
+	       "sizes from %s (%zu)\n", ROUNDS, a.pairs, a.runs > 1 ? " in each run" : "",
+	       cli_input_name(path), nsizes);
 	printf("%9s  %-15s %9s %10s %11s %7s %7s %7s\n", "live", "allocator", "ns/pair",
 	       "resident", "pool pages", "ideal", "x ideal", "meta %");
 	for (int l = 0; l < a.nlive; l++) {

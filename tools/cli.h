@@ -81,6 +81,8 @@ const char *data_path(const char *name);
 FILE *cli_input_open(const char *path, char *err, size_t errlen);
 /* cli_input_close - close @f, unless it is stdin */
 void cli_input_close(FILE *f);
+/* cli_input_name - @path as messages name it: "stdin" for "-" (or NULL) */
+const char *cli_input_name(const char *path);
 
 /*
  * cli_output.c: a file a command makes (--plot), written under a temporary

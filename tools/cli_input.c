@@ -47,3 +47,8 @@ void cli_input_close(FILE *f)
 	if (f && f != stdin)
 		fclose(f);
 }
+
+const char *cli_input_name(const char *path)
+{
+	return path && strcmp(path, "-") ? path : "stdin";
+}

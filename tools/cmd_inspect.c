@@ -549,7 +549,7 @@ int cmd_inspect(int argc, char **argv)
 	in.rows = a.rows;
 	in.worst = a.worst;
 	src.path = a.trace ? a.trace : a.sizes;
-	src.name = strcmp(src.path, "-") ? src.path : "stdin";
+	src.name = cli_input_name(src.path);
 	st = a.trace ? from_trace(a.allocator, &in, &src) : from_sizes(a.allocator, &in, &src);
 	if (!st && in.err) {
 		fprintf(stderr, "zbud inspect: cannot walk the %s pool: %s\n", a.allocator,

@@ -142,6 +142,6 @@ int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "zbud replay: %s%s%s\n", path && st == REPLAY_FAILED ? path : "",
 			path && st == REPLAY_FAILED ? ": " : "", err);
 	else if (a.summary)
-		print_summary(path && strcmp(path, "-") ? path : "stdin", &sum);
+		print_summary(cli_input_name(path), &sum);
 	return st == REPLAY_OK ? 0 : st == REPLAY_BAD_TRACE ? 2 : 1;
 }

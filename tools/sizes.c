@@ -45,7 +45,7 @@ unsigned *sizes_load(const char *path, size_t *count)
 		fprintf(stderr, "zbud: %s\n", err);
 		return NULL;
 	}
-	v = sizes_read(f, strcmp(path, "-") ? path : "stdin", count);
+	v = sizes_read(f, cli_input_name(path), count);
 	cli_input_close(f);
 	return v;
 }
