@@ -158,25 +158,39 @@ double procmem_cpu(pid_t pid)
 	return (double)(utime + stime) / (double)hz;
 }
 
-int64_t procmem_resident(pid_t pid)
+/*
+ * The kB figures of /proc/PID/status's lines @name[0 .. n-1] (each "Name:")
+ * into @kb; how many of them it had.  A zombie, or a kernel thread, has no
+ * memory lines; a process gone has none at all.
+ */
+static int status_kb(pid_t pid, const char *const *name, unsigned long long *kb, int n)
 {
 	char path[64], line[128];
-	unsigned long long kb, anon = 0, shmem = 0;
 	int found = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	f = fopen(path, "re");
-	while (f && found < 2 && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "RssAnon: %llu kB", &kb) == 1)
-			anon = kb, found++;
-		else if (sscanf(line, "RssShmem: %llu kB", &kb) == 1)
-			shmem = kb, found++;
+	while (f && found < n && fgets(line, sizeof(line), f)) {
+		const char *colon = strchr(line, ':');
+
+		for (int i = 0; colon && i < n; i++)
+			if ((size_t)(colon - line) == strlen(name[i]) &&
+			    !strncmp(line, name[i], (size_t)(colon - line)) &&
+			    sscanf(colon + 1, " %llu kB", &kb[i]) == 1)
+				found++;
 	}
 	if (f)
 		fclose(f);
-	/* A zombie, or a kernel thread, has no such lines. */
-	return found == 2 ? (int64_t)((anon + shmem) / (PAGE / 1024)) : -1;
+	return found;
+}
+
+int64_t procmem_resident(pid_t pid)
+{
+	static const char *const name[] = { "RssAnon", "RssShmem" };
+	unsigned long long kb[2];
+
+	return status_kb(pid, name, kb, 2) == 2 ? (int64_t)((kb[0] + kb[1]) / (PAGE / 1024)) : -1;
 }
 
 /* The devices of tmpfs and hugetlbfs mounts: "ID PARENT MAJ:MIN ROOT POINT
@@ -376,9 +390,8 @@ static enum take rule(const struct procmem *pm, const struct mapping *m,
 static bool cheap_map(struct procmem *pm)
 {
 	struct pm_scan_arg a = { .size = sizeof(a), .start = 0, .end = 0 };
-	char path[64], line[128];
-	unsigned long long locked = 1;
-	FILE *f;
+	static const char *const name[] = { "VmLck" };
+	unsigned long long locked;
 
 	if (!pm->no_scan && !pm->scan_known) {
 		pm->scan_known = true;
@@ -387,14 +400,7 @@ static bool cheap_map(struct procmem *pm)
 	}
 	if (pm->no_scan)
 		return false;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pm->pid);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %llu kB", &locked) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return locked == 0;
+	return status_kb(pm->pid, name, &locked, 1) == 1 && locked == 0;
 }
 
 /* One present system page: taken, or a duplicate of a frame taken before. */
