@@ -340,6 +340,7 @@ unsigned run_total(const struct run_child *c, struct run_proc_stats *sum)
 		sum->fault_ns += p.fault_ns;
 		sum->pager_ns += p.pager_ns;
 		sum->throttle_ns += p.throttle_ns;
+		sum->moves_recounted += p.moves_recounted;
 		for (unsigned b = 0; b < RUN_HIST_BUCKETS; b++)
 			sum->hist[b] += p.hist[b];
 		add_stats(&sum->store, &p.store);

@@ -29,6 +29,9 @@
 #define RUN_ENV_WRITEBACK   "ZBUD_RUN_WRITEBACK"    /* a path prefix: PREFIX.PID */
 #define RUN_ENV_STATS       "ZBUD_RUN_STATS"        /* "FD:PID" of zbud's memfd */
 #define RUN_ENV_FLAGS       "ZBUD_RUN_FLAGS"        /* RUN_FLAG_* in decimal */
+/* tests: every UFFDIO_MOVE that succeeds reports failure or a short count,
+ * as Linux 6.18's sometimes does (shim_uffd.c); set in zbud's environment */
+#define RUN_ENV_TEST_LYING_MOVES "ZBUD_RUN_TEST_LYING_MOVES"
 
 /* RUN_ENV_FLAGS */
 #define RUN_FLAG_NO_SUD     0x1u    /* tests: no syscall interception */
@@ -73,6 +76,7 @@ struct run_proc_stats {
 	uint64_t fault_ns;              /* time spent serving faults */
 	uint64_t pager_ns;              /* time the pager thread worked */
 	uint64_t throttle_ns;           /* time threads waited for the pager, over the limit */
+	uint64_t moves_recounted;       /* UFFDIO_MOVEs whose count the page tables corrected */
 	uint64_t hist[RUN_HIST_BUCKETS];
 	struct zswap_stats store;
 };

@@ -153,6 +153,7 @@ SHIM_HIDDEN void regions_unmanage(uintptr_t start, uintptr_t end); /* give back,
 SHIM_HIDDEN void regions_unmanage_all(const char *why);
 SHIM_HIDDEN int regions_init(void);
 SHIM_HIDDEN uint64_t regions_bytes(void);
+SHIM_HIDDEN uint64_t pages_in_place(uintptr_t start, unsigned n);   /* n <= 64: a bit each */
 SHIM_HIDDEN void regions_reset(void);
 
 /* ---- fault-in (shim_fault.c) ---- */
@@ -226,7 +227,8 @@ SHIM_HIDDEN void signals_reset_after_fork(void);
 /* ---- counters and the stats slot (shim_stats.c) ---- */
 struct shim_counters {
 	atomic_uint_least64_t resident, resident_peak, faults, zero_fills, evictions,
-		kept_resident, syscalls, prefaults, events, fault_ns, pager_ns, throttle_ns;
+		kept_resident, syscalls, prefaults, events, fault_ns, pager_ns, throttle_ns,
+		moves_recounted;
 	atomic_uint_least64_t hist[RUN_HIST_BUCKETS];
 };
 SHIM_HIDDEN extern struct shim_counters shim_count;

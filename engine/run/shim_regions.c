@@ -39,6 +39,7 @@
 #define MAX_EXCLUDED 4096
 #define MAPS_BUF (256u << 10)
 #define PM_PRESENT (1ull << 63)
+#define PM_SWAP (1ull << 62)
 
 struct ival {
 	uintptr_t start, end;
@@ -255,6 +256,31 @@ static void discover(uintptr_t s, uintptr_t e)
 				found_present(p + (uintptr_t)i * SHIM_PAGE);
 		p += (uintptr_t)(got / 8) * SHIM_PAGE;
 	}
+}
+
+/*
+ * Which of the @n (at most 64) pages from @start have a page there, in
+ * memory or swapped out: a bit each.  From the page map when it is open,
+ * else from mincore(), which sees only the pages in memory.
+ */
+uint64_t pages_in_place(uintptr_t start, unsigned n)
+{
+	uint64_t pm[64], mask = 0;
+	unsigned char in[64];
+
+	if (G.pagemap >= 0 &&
+	    SYS4(SYS_pread64, G.pagemap, pm, n * 8, (start / SHIM_PAGE) * 8) == (long)n * 8) {
+		for (unsigned i = 0; i < n; i++)
+			if (pm[i] & (PM_PRESENT | PM_SWAP))
+				mask |= 1ull << i;
+		return mask;
+	}
+	if (SYS3(SYS_mincore, start, (size_t)n * SHIM_PAGE, in))
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		if (in[i] & 1)
+			mask |= 1ull << i;
+	return mask;
 }
 
 /* Register the parts of [s, e) that are neither excluded nor managed yet. */

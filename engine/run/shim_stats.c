@@ -142,6 +142,7 @@ void stats_publish(int state, const char *note)
 	s->fault_ns = atomic_load(&shim_count.fault_ns);
 	s->pager_ns = atomic_load(&shim_count.pager_ns);
 	s->throttle_ns = atomic_load(&shim_count.throttle_ns);
+	s->moves_recounted = atomic_load(&shim_count.moves_recounted);
 	for (unsigned i = 0; i < RUN_HIST_BUCKETS; i++)
 		s->hist[i] = atomic_load_explicit(&shim_count.hist[i], memory_order_relaxed);
 	if (shim.store && !shim.failed)

@@ -190,6 +190,7 @@ static const struct {
 	PAGER(faults, "faults"), PAGER(evictions, "evictions"), PAGER(zero_fills, "zero_fills"),
 	PAGER(kept_resident, "kept_resident"), PAGER(syscalls, "syscalls_checked"),
 	PAGER(prefaults, "syscall_prefaults"), PAGER(events, "events"),
+	PAGER(moves_recounted, "moves_recounted"),
 	STORE(pool_limit_hit), STORE(reject_reclaim_fail), STORE(reject_alloc_fail),
 	STORE(reject_kmemcache_fail), STORE(reject_compress_fail), STORE(reject_compress_poor),
 	STORE(decompress_fail), STORE(written_back_pages), STORE(duplicate_entry),
