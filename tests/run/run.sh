@@ -60,12 +60,18 @@ paged "lzo and z3fold" --limit 8M --compressor lzo --zpool z3fold -- "$check" re
 paged "hot set" --limit 8M -- "$check" hot 32
 # Linux 6.18's UFFDIO_MOVE can move a page and report an error or a short
 # count (shim_uffd.c); believed, that count lost a page a few runs in a
-# hundred.  Here every move reports so: the pager must go by the page tables.
-for mode in threads remap; do
-	ZBUD_RUN_TEST_LYING_MOVES=1 paged "moves that misreport ($mode)" --limit 8M -- "$check" $mode 32
+# hundred.  Here every move reports so: the pager must go by the page tables,
+# taking pages out (threads, remap) and putting refused ones back (pool full).
+lying() {
+	local what=$1 n
+	shift
+	ZBUD_RUN_TEST_LYING_MOVES=1 paged "moves that misreport: $what" "$@"
 	n=$(field "$tmp/s" moves_recounted)
-	[ "${n:-0}" -gt 0 ] && pass || fail "moves that misreport ($mode): none recounted"
-done
+	[ "${n:-0}" -gt 0 ] && pass || fail "moves that misreport: $what: none recounted"
+}
+lying threads --limit 8M -- "$check" threads 32
+lying remap --limit 8M -- "$check" remap 32
+lying "refused pages put back" --limit 8M --pool-limit 1M -- "$check" hot 32
 }
 
 # A store that refuses (the pool full, no writeback) while pages have heat:
