@@ -164,14 +164,16 @@ static long moved_in_fact(uintptr_t dst, uintptr_t src, unsigned n)
 
 /*
  * A move that stops part way says how far it got, in principle.  Linux
- * 6.18 does not always: when a page table entry changes under the move
- * (the program touched the page) it starts that step over, and it can
- * then move pages and still report an error (-EEXIST: the destination it
- * had just filled) or a shorter count.  Trusting that count loses the page:
- * it sits in a scratch page while its record says resident.  So a move
- * that fell short is checked against the page tables; the destination is
- * always empty before (a scratch page, or a page whose record is EVICTING).
- * @len is at most 64 pages.
+ * 6.18.44 (this machine's) does not always: under load, with the program's
+ * threads touching the pages, a move of one page returned -EEXIST having
+ * moved it (the destination, empty before, held the page; the source was
+ * empty), about once in 16 runs of four run_check threads at once.  The
+ * likely path is a step the kernel starts over when a page table entry
+ * changed under it.  Trusting that answer loses the page: it sits in a
+ * scratch page while its record says resident.  So a move that fell short
+ * is checked against the page tables; the destination is always empty
+ * before (a scratch page, or a page whose record is EVICTING).  @len is at
+ * most 64 pages.
  */
 long uffd_move(uintptr_t dst, uintptr_t src, size_t len)
 {
