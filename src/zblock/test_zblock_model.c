@@ -273,8 +273,9 @@ static unsigned long model_handle(const struct harness *h, int o)
 {
 	const struct mblock *b = &h->model->b[h->obj[o].block];
 
-	return ((unsigned long)b->first << ZBUD_PAGE_SHIFT) +
-	       (unsigned long)h->obj[o].slot * (unsigned long)h->model->type[b->type].size + 1;
+	/* the block's first page above 15 bits of offset in the block */
+	return ((unsigned long)b->first << 15 |
+		(unsigned long)h->obj[o].slot * (unsigned long)h->model->type[b->type].size) + 1;
 }
 
 /* ---- Operations ---- */
@@ -350,8 +351,8 @@ static void op_free_bogus(struct harness *h)
 	unsigned int slot;
 
 	if (below(&h->run, 2) || !stale_pick(&h->stale, &h->run, &handle))
-		handle = ((unsigned long)below(&h->run, h->model->runs.next + 2) << ZBUD_PAGE_SHIFT) +
-			 below(&h->run, 8 * ZBUD_PAGE_SIZE);
+		handle = ((unsigned long)below(&h->run, h->model->runs.next + 2) << 15) +
+			 below(&h->run, 8 * ZBUD_PAGE_SIZE) + 1;
 	if (!zblock_handle_slot(h->pool, handle, &first, &slot))
 		zblock_free(h->pool, handle);
 }

@@ -210,7 +210,7 @@ static int alloc(struct zblock_pool *pool, size_t size, unsigned long *handle)
 	if (++zp->inuse == type->slots)
 		zbud_plist_pop(ZBLOCK_LINKS(pool), &pool->active[t]); /* it was the head */
 	pool->objects[t]++;
-	*handle = ((unsigned long)first << ZBUD_PAGE_SHIFT) + slot * type->size + 1;
+	*handle = zblock_handle(first, slot * type->size);
 out:
 	zbud_lock_release(&pool->lock);
 	return err;
@@ -221,23 +221,20 @@ out:
 static uint32_t live_slot(const struct zblock_pool *pool, unsigned long handle,
 			  unsigned int *slot)
 {
-	unsigned long off = handle - 1, pgno = off >> ZBUD_PAGE_SHIFT;
-	const struct zblock_page *zp, *head;
+	uint32_t first = zblock_handle_first(handle), delta = zblock_handle_offset(handle);
+	const struct zblock_page *head;
 	const struct zblock_type *type;
-	uint32_t delta;
 
-	if (!handle || pgno >= pool->src.next)
+	if (!handle || (handle - 1) >> ZBLOCK_DELTA_BITS >= pool->src.next)
 		return ZBUD_PAGE_NIL;
-	zp = zblock_page(pool, (uint32_t)pgno);
-	if (!(zp->flags & ZBLOCK_PAGE_BLOCK))
+	head = zblock_page(pool, first);
+	if (!(head->flags & ZBLOCK_PAGE_BLOCK) || head->first != first)
 		return ZBUD_PAGE_NIL;
-	head = zblock_page(pool, zp->first);
 	type = &pool->type[head->type];
-	delta = (uint32_t)(off - ((unsigned long)zp->first << ZBUD_PAGE_SHIFT));
 	*slot = (unsigned int)(((uint64_t)delta * type->recip) >> 32);
 	if (*slot * type->size != delta || *slot >= type->slots || !(head->used >> *slot & 1))
 		return ZBUD_PAGE_NIL;
-	return zp->first;
+	return first;
 }
 
 static void free_handle(struct zblock_pool *pool, unsigned long handle)

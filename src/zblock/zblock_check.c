@@ -259,19 +259,17 @@ void zblock_get_stats(struct zblock_pool *pool, struct zblock_stats *st)
 bool zblock_handle_slot(struct zblock_pool *pool, unsigned long handle, uint32_t *first,
 			unsigned int *slot)
 {
-	unsigned long off = handle - 1;
 	bool live = false;
 
 	zbud_lock_take(&pool->lock);
-	if (handle && off >> ZBUD_PAGE_SHIFT < pool->src.next) {
-		const struct zblock_page *zp = zblock_page(pool, (uint32_t)(off >> ZBUD_PAGE_SHIFT));
-		const struct zblock_page *head = zblock_page(pool, zp->first);
+	if (handle && (handle - 1) >> ZBLOCK_DELTA_BITS < pool->src.next) {
+		uint32_t f = zblock_handle_first(handle), delta = zblock_handle_offset(handle);
+		const struct zblock_page *head = zblock_page(pool, f);
 		const struct zblock_type *type = &pool->type[head->type];
-		unsigned long delta = off - ((unsigned long)zp->first << ZBUD_PAGE_SHIFT);
 
-		if ((zp->flags & ZBLOCK_PAGE_BLOCK) && delta % type->size == 0 &&
+		if ((head->flags & ZBLOCK_PAGE_BLOCK) && head->first == f && delta % type->size == 0 &&
 		    delta / type->size < type->slots && (head->used >> (delta / type->size) & 1)) {
-			*first = zp->first;
+			*first = f;
 			*slot = (unsigned int)(delta / type->size);
 			live = true;
 		}

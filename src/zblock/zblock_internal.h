@@ -28,9 +28,13 @@
  * Allocation takes the head of active[t], a new block if there is none, and
  * in it the lowest free slot; a block left empty is freed at once.
  *
- * A handle is the object's byte offset in the arena plus one (so that none is
- * 0): map is one addition, and free finds the page's descriptor, its block,
- * and the slot by one multiply (the slot size's reciprocal).
+ * A handle names the block's first page and the object's byte offset in the
+ * block, (first << ZBLOCK_DELTA_BITS | offset) + 1 (so that none is 0): map
+ * is a shift, a mask and two additions, and free reads one descriptor, the
+ * block's, and finds the slot by one multiply (the slot size's reciprocal).
+ * (A handle that was the offset in the arena made free read the descriptor
+ * of the object's page first, and then the block's: two dependent cache
+ * misses at 20,000 live objects, which cost zblock 28% against zbud.)
  *
  * Runs of pages (zblock_run.c): the page source gives one page at a time;
  * zblock takes a fresh run as that many pages in a row from its never-used
@@ -153,9 +157,30 @@ void zblock_destroy_pool(struct zblock_pool *pool);
 int zblock_alloc(struct zblock_pool *pool, size_t size, unsigned long *handle);
 /* A handle that does not name a slot in use is ignored. */
 void zblock_free(struct zblock_pool *pool, unsigned long handle);
+/* A slot's byte offset in its block, under ZBLOCK_MAX_BLOCK_PAGES pages. */
+#define ZBLOCK_DELTA_BITS 15
+_Static_assert(ZBLOCK_MAX_BLOCK_PAGES * ZBUD_PAGE_SIZE <= 1u << ZBLOCK_DELTA_BITS,
+	       "a block's offsets fit in a handle's low bits");
+
+static inline unsigned long zblock_handle(uint32_t first, uint32_t offset)
+{
+	return ((unsigned long)first << ZBLOCK_DELTA_BITS | offset) + 1;
+}
+
+static inline uint32_t zblock_handle_first(unsigned long handle)
+{
+	return (uint32_t)((handle - 1) >> ZBLOCK_DELTA_BITS);
+}
+
+static inline uint32_t zblock_handle_offset(unsigned long handle)
+{
+	return (uint32_t)((handle - 1) & ((1u << ZBLOCK_DELTA_BITS) - 1));
+}
+
 static inline void *zblock_map(struct zblock_pool *pool, unsigned long handle)
 {
-	return pool->src.base + handle - 1;
+	return pool->src.base + ((size_t)zblock_handle_first(handle) << ZBUD_PAGE_SHIFT) +
+	       zblock_handle_offset(handle);
 }
 uint64_t zblock_get_total_pages(struct zblock_pool *pool);
 
