@@ -294,6 +294,8 @@ bool run_read(const struct run_child *c, unsigned i, struct run_proc_stats *out)
 	if (!c->page || i >= RUN_MAX_PROCS)
 		return false;
 	s = &c->page->procs[i];
+	if (!atomic_load(&s->pid))
+		return false;   /* unused: not read, so not made resident */
 	/* A writer that died half way leaves seq odd: take what is there. */
 	for (int tries = 0; tries < 1000; tries++) {
 		uint64_t before = atomic_load(&s->seq);

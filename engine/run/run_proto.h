@@ -39,7 +39,9 @@
 #define RUN_FLAG_VERBOSE    0x4u    /* say on stderr what is managed */
 
 #define RUN_STATS_MAGIC     0x316e75726475627aull   /* "zbudrun1" */
-#define RUN_MAX_PROCS       64
+/* Processes a run keeps figures for, over its whole life: a shell script,
+ * make or pyenv's python3 shim starts many (the shim alone starts ~60). */
+#define RUN_MAX_PROCS       1024
 /*
  * Fault-in latency histogram: bucket b counts faults that took
  * [2^(b/8), 2^((b+1)/8)) nanoseconds, eight buckets a doubling: 9% wide,

@@ -74,6 +74,16 @@ lying remap --limit 8M -- "$check" remap 32
 lying "refused pages put back" --limit 8M --pool-limit 1M -- "$check" hot 32
 }
 
+# Many processes in one run (pyenv's python3 shim alone starts ~60; the
+# figures once had room for 64): the last one's figures are still kept.
+"$zbud" run --stats "$tmp/s" --limit 4M -- sh -c 'for i in $(seq 100); do /bin/true; done; exec "$0" threads 8' \
+	"$check" >/dev/null 2>"$tmp/err"
+st=$?
+n=$(field "$tmp/s" processes)
+out=$(field "$tmp/s" evictions)
+[ "$st" = 0 ] && [ "${n:-0}" -gt 100 ] && [ "${out:-0}" -gt 0 ] && pass ||
+	fail "101 processes: exit $st, processes ${n:-?}, evictions ${out:-?}: $(head -2 "$tmp/err")"
+
 # A store that refuses (the pool full, no writeback) while pages have heat:
 # the pager backs off to its next tick (100 ms) instead of trying again at
 # once, so it tries at most a few batches (64 pages) a tick; it once tried
