@@ -40,7 +40,7 @@
 
 #define RUN_STATS_MAGIC     0x316e75726475627aull   /* "zbudrun1" */
 /* Processes a run keeps figures for, over its whole life: a shell script,
- * make or pyenv's python3 shim starts many (the shim alone starts ~60). */
+ * make or pyenv's python3 shim starts many (a run of the shim took 79 slots). */
 #define RUN_MAX_PROCS       1024
 /*
  * Fault-in latency histogram: bucket b counts faults that took
