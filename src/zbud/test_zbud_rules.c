@@ -428,10 +428,10 @@ static void test_checker_catches_corruption(void **state)
 	char msg[256];
 
 	(void)b;
-	zp->first_chunks = 40; /* 40 + 32 > 63: FIRST now overlaps LAST */
+	zp->chunks[ZBUD_FIRST] = 40; /* 40 + 32 > 63: FIRST now overlaps LAST */
 	assert_int_equal(zbud_check_pool(pool, msg, sizeof(msg)), -EUCLEAN);
 	assert_non_null(strstr(msg, "overlaps"));
-	zp->first_chunks = 16;
+	zp->chunks[ZBUD_FIRST] = 16;
 	assert_int_equal(zbud_check_pool(pool, msg, sizeof(msg)), 0);
 	zp->lru.prev = 7;
 	assert_int_equal(zbud_check_pool(pool, msg, sizeof(msg)), -EUCLEAN);

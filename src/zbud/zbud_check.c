@@ -19,17 +19,17 @@ static bool page_is_free(const void *meta)
 {
 	const struct zbud_page *zp = meta;
 
-	return !zp->first_chunks && !zp->last_chunks && !zp->under_reclaim;
+	return !zp->chunks[ZBUD_FIRST] && !zp->chunks[ZBUD_LAST] && !zp->under_reclaim;
 }
 
 static int check_page(const struct zbud_page *zp, uint32_t pgno, char *msg, size_t len)
 {
-	if (zp->first_chunks > ZBUD_NCHUNKS - 1 || zp->last_chunks > ZBUD_NCHUNKS - 1)
+	if (zp->chunks[ZBUD_FIRST] > ZBUD_NCHUNKS - 1 || zp->chunks[ZBUD_LAST] > ZBUD_NCHUNKS - 1)
 		return zbud_check_fail(msg, len, "page %u: first %u, last %u chunks: over %u", pgno,
-				  zp->first_chunks, zp->last_chunks, ZBUD_NCHUNKS - 1);
-	if (zp->first_chunks + zp->last_chunks > ZBUD_NCHUNKS)
+				  zp->chunks[ZBUD_FIRST], zp->chunks[ZBUD_LAST], ZBUD_NCHUNKS - 1);
+	if (zp->chunks[ZBUD_FIRST] + zp->chunks[ZBUD_LAST] > ZBUD_NCHUNKS)
 		return zbud_check_fail(msg, len, "page %u: FIRST (%u chunks) overlaps LAST (%u chunks)",
-				  pgno, zp->first_chunks, zp->last_chunks);
+				  pgno, zp->chunks[ZBUD_FIRST], zp->chunks[ZBUD_LAST]);
 	return 0;
 }
 
@@ -57,9 +57,9 @@ static int visit_unbuddied(uint32_t p, int list, void *arg)
 	const struct visit *v = arg;
 	const struct zbud_page *zp = zbud_page(v->pool, p);
 
-	if (!zp->first_chunks == !zp->last_chunks || zp->under_reclaim)
+	if (!zp->chunks[ZBUD_FIRST] == !zp->chunks[ZBUD_LAST] || zp->under_reclaim)
 		return zbud_check_fail(v->msg, v->len, "unbuddied[%d]: page %u has first %u, last %u%s",
-				  list, p, zp->first_chunks, zp->last_chunks,
+				  list, p, zp->chunks[ZBUD_FIRST], zp->chunks[ZBUD_LAST],
 				  zp->under_reclaim ? ", under reclaim" : "");
 	if (num_free_chunks(zp) != list)
 		return zbud_check_fail(v->msg, v->len, "unbuddied[%d]: page %u has %d free chunks",
@@ -97,9 +97,9 @@ static int check_locked(const struct zbud_pool *pool, uint8_t *marks, char *msg,
 		in_use++;
 		if (zp->under_reclaim)
 			reclaiming++;
-		else if (zp->first_chunks && zp->last_chunks)
+		else if (zp->chunks[ZBUD_FIRST] && zp->chunks[ZBUD_LAST])
 			buddied++;
-		else if (zp->first_chunks || zp->last_chunks)
+		else if (zp->chunks[ZBUD_FIRST] || zp->chunks[ZBUD_LAST])
 			unbuddied++;
 	}
 	if (in_use != atomic_load(&pool->pages_nr) || in_use != pool->src.in_use)
@@ -145,13 +145,13 @@ void zbud_get_stats(struct zbud_pool *pool, struct zbud_stats *st)
 	for (uint32_t p = 0; p < pool->src.next; p++) {
 		const struct zbud_page *zp = zbud_page(pool, p);
 
-		st->objects += !!zp->first_chunks + !!zp->last_chunks;
-		st->object_chunks += zp->first_chunks + zp->last_chunks;
+		st->objects += !!zp->chunks[ZBUD_FIRST] + !!zp->chunks[ZBUD_LAST];
+		st->object_chunks += zp->chunks[ZBUD_FIRST] + zp->chunks[ZBUD_LAST];
 		if (zp->under_reclaim)
 			continue;
-		if (zp->first_chunks && zp->last_chunks)
+		if (zp->chunks[ZBUD_FIRST] && zp->chunks[ZBUD_LAST])
 			st->buddied_pages++;
-		else if (zp->first_chunks || zp->last_chunks)
+		else if (zp->chunks[ZBUD_FIRST] || zp->chunks[ZBUD_LAST])
 			st->unbuddied[num_free_chunks(zp)]++;
 	}
 	st->pages = atomic_load(&pool->pages_nr);
@@ -172,7 +172,7 @@ int zbud_walk_pages(struct zbud_pool *pool,
 		const struct zbud_page *zp = zbud_page(pool, p);
 
 		if (!page_is_free(zp))
-			ret = fn(p, zp->first_chunks, zp->last_chunks, arg);
+			ret = fn(p, zp->chunks[ZBUD_FIRST], zp->chunks[ZBUD_LAST], arg);
 	}
 	zbud_lock_release(&pool->lock);
 	return ret;

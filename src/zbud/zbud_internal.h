@@ -36,8 +36,8 @@ struct zbud_page {
 	struct zbud_plink buddy;     /* on unbuddied[free chunks]; first, so that the
 				   page source may link free pages through it */
 	struct zbud_plink lru;       /* next: older, prev: newer */
-	uint8_t first_chunks;
-	uint8_t last_chunks;
+	uint8_t chunks[2];           /* [ZBUD_FIRST], [ZBUD_LAST]: the kernel's
+				   first_chunks, last_chunks */
 	bool under_reclaim;
 };
 
@@ -64,7 +64,7 @@ static inline struct zbud_page *zbud_page(const struct zbud_pool *pool, uint32_t
 
 static inline int num_free_chunks(const struct zbud_page *zp)
 {
-	return ZBUD_NCHUNKS - zp->first_chunks - zp->last_chunks;
+	return ZBUD_NCHUNKS - zp->chunks[ZBUD_FIRST] - zp->chunks[ZBUD_LAST];
 }
 
 #endif /* ZBUD_INTERNAL_H */
