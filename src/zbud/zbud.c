@@ -224,21 +224,21 @@ static void free_handle(struct zbud_pool *pool, unsigned long handle)
 	zp = live_page(pool, handle, &bud);
 	if (!zp)
 		goto out;
-	/* Decide from what the page held before, not by re-reading it: the
-	 * kernel clears the chunks first, but unlinking needs them. */
+	/* The kernel clears the chunks first and then looks at the page; this
+	 * decides from what the page held before, which unlinking needs. */
 	other = zp->chunks[!bud];
-	if (!zp->under_reclaim)
-		buddy_list_del(pool, pgno, zp);
-	zp->chunks[bud] = 0;
-
-	if (zp->under_reclaim)
-		goto out; /* reclaim will free the page */
-
-	if (!other) {
+	if (zp->under_reclaim) {
+		zp->chunks[bud] = 0; /* reclaim will free the page */
+	} else if (other) {
+		/* It was buddied: its other buddy now waits on an unbuddied list. */
+		pool->buddied_nr--;
+		zp->chunks[bud] = 0;
+		unbuddied_add(pool, pgno, zp);
+	} else {
+		unbuddied_del(pool, pgno, zp);
+		zp->chunks[bud] = 0;
 		zbud_plist_del(LRU_LINKS(pool), &pool->lru, pgno);
 		free_zbud_page(pool, pgno);
-	} else {
-		unbuddied_add(pool, pgno, zp);
 	}
 out:
 	zbud_lock_release(&pool->lock);
