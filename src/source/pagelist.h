@@ -118,6 +118,43 @@ static inline void zbud_plist_add_tail(struct zbud_plinks in, struct zbud_plist 
 }
 
 /*
+ * Branch-free forms, for a list change that a coin toss decides (zblock's:
+ * does this allocation fill the block, did this free empty a full one?): a
+ * branch on it mispredicts half the time.  Each writes every field the
+ * change may touch, its old value back when @cond is false.
+ */
+static inline uint32_t zbud_pick(bool cond, uint32_t yes, uint32_t no)
+{
+	uint32_t mask = -(uint32_t)cond;
+
+	return (yes & mask) | (no & ~mask);
+}
+
+/* zbud_plist_pop_if - take the head off a list that is not empty, if @cond */
+static inline void zbud_plist_pop_if(struct zbud_plinks in, struct zbud_plist *l, bool cond)
+{
+	uint32_t head = l->head, next = zbud_plink(in, head)->next;
+	uint32_t *back = next != ZBUD_PAGE_NIL ? &zbud_plink(in, next)->prev : &l->tail;
+
+	l->head = zbud_pick(cond, next, head);
+	*back = zbud_pick(cond, ZBUD_PAGE_NIL, *back);
+}
+
+/* zbud_plist_add_tail_if - @pgno, on no list, becomes @l's tail, if @cond */
+static inline void zbud_plist_add_tail_if(struct zbud_plinks in, struct zbud_plist *l,
+					  uint32_t pgno, bool cond)
+{
+	struct zbud_plink *p = zbud_plink(in, pgno);
+	uint32_t tail = l->tail;
+	uint32_t *fwd = tail != ZBUD_PAGE_NIL ? &zbud_plink(in, tail)->next : &l->head;
+
+	p->next = zbud_pick(cond, ZBUD_PAGE_NIL, p->next);
+	p->prev = zbud_pick(cond, tail, p->prev);
+	*fwd = zbud_pick(cond, pgno, *fwd);
+	l->tail = zbud_pick(cond, pgno, tail);
+}
+
+/*
  * Up to 64 lists by index, and a mask of those not empty: zbud's and
  * z3fold's unbuddied lists, by free chunks, where allocation takes the
  * lowest list with enough.

@@ -207,8 +207,8 @@ static int alloc(struct zblock_pool *pool, size_t size, unsigned long *handle)
 	zp = zblock_page(pool, first);
 	slot = (unsigned int)__builtin_ctzll(~zp->used);
 	zp->used |= 1ULL << slot;
-	if (++zp->inuse == type->slots)
-		zbud_plist_pop(ZBLOCK_LINKS(pool), &pool->active[t]); /* it was the head */
+	/* Full now: off the active list (it was the head). */
+	zbud_plist_pop_if(ZBLOCK_LINKS(pool), &pool->active[t], ++zp->inuse == type->slots);
 	pool->objects[t]++;
 	*handle = zblock_handle(first, slot * type->size);
 out:
@@ -257,8 +257,8 @@ static void free_handle(struct zblock_pool *pool, unsigned long handle)
 		if (!was_full) /* a one-slot block, full, is on no list */
 			zbud_plist_del(ZBLOCK_LINKS(pool), &pool->active[t], first);
 		free_block(pool, t, first);
-	} else if (was_full) { /* the kernel's list_add_tail() */
-		zbud_plist_add_tail(ZBLOCK_LINKS(pool), &pool->active[t], first);
+	} else { /* the kernel's list_add_tail(), for a block that was full */
+		zbud_plist_add_tail_if(ZBLOCK_LINKS(pool), &pool->active[t], first, was_full);
 	}
 out:
 	zbud_lock_release(&pool->lock);
