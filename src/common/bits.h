@@ -1,9 +1,10 @@
 /*
- * bits.h - rounding and hashing, as every layer does it (internal)
+ * bits.h - rounding, hashing and selecting, as every layer does it (internal)
  */
 #ifndef ZBUD_BITS_H
 #define ZBUD_BITS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,15 @@ static inline uint64_t zbud_mix64(uint64_t z)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
+}
+
+/* @cond ? @yes : @no, as arithmetic: for a choice that is a coin toss,
+ * which compilers would make a branch that mispredicts half the time */
+static inline uint32_t zbud_pick(bool cond, uint32_t yes, uint32_t no)
+{
+	uint32_t mask = -(uint32_t)cond;
+
+	return (yes & mask) | (no & ~mask);
 }
 
 #endif /* ZBUD_BITS_H */

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bits.h"
 #include "page_source.h"
 
 struct zbud_plink {
@@ -123,12 +124,6 @@ static inline void zbud_plist_add_tail(struct zbud_plinks in, struct zbud_plist 
  * branch on it mispredicts half the time.  Each writes every field the
  * change may touch, its old value back when @cond is false.
  */
-static inline uint32_t zbud_pick(bool cond, uint32_t yes, uint32_t no)
-{
-	uint32_t mask = -(uint32_t)cond;
-
-	return (yes & mask) | (no & ~mask);
-}
 
 /* zbud_plist_pop_if - take the head off a list that is not empty, if @cond */
 static inline void zbud_plist_pop_if(struct zbud_plinks in, struct zbud_plist *l, bool cond)
