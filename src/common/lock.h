@@ -45,14 +45,24 @@ static inline void zbud_lock_init(struct zbud_lock *l)
 	atomic_init(&l->state, ZBUD_LOCK_FREE);
 }
 
-static inline void zbud_lock_take(struct zbud_lock *l)
+/* zbud_lock_try - take @l if it is free; false if another thread holds it.
+ * No call in it: a caller's fast path stays a leaf, and its values need no
+ * saved registers (zbud_lock_wait() takes it after a false). */
+static inline bool zbud_lock_try(struct zbud_lock *l)
 {
 	int expected = ZBUD_LOCK_FREE;
 
-	if (zbud_only_thread())
+	if (zbud_only_thread()) {
 		atomic_store_explicit(&l->state, ZBUD_LOCK_HELD, memory_order_relaxed);
-	else if (!atomic_compare_exchange_strong_explicit(&l->state, &expected, ZBUD_LOCK_HELD,
-						     memory_order_acquire, memory_order_relaxed))
+		return true;
+	}
+	return atomic_compare_exchange_strong_explicit(&l->state, &expected, ZBUD_LOCK_HELD,
+						       memory_order_acquire, memory_order_relaxed);
+}
+
+static inline void zbud_lock_take(struct zbud_lock *l)
+{
+	if (!zbud_lock_try(l))
 		zbud_lock_wait(l);
 }
 

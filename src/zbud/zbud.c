@@ -150,12 +150,66 @@ void *zbud_get_private(struct zbud_pool *pool)
 	return pool->private_data;
 }
 
-static int alloc(struct zbud_pool *pool, size_t size, unsigned long *handle)
+/*
+ * The calls' common paths run under the lock and release it themselves:
+ * everything rare (a new page, a page freed, a contended lock) is a tail
+ * call to an out-of-line function, so that the common path makes no call
+ * and keeps its values in registers that need no saving.
+ */
+
+/* No page has room: a new one, FIRST in it (the kernel's alloc_page()). */
+static int __attribute__((noinline)) alloc_new_page(struct zbud_pool *pool, int chunks,
+						    unsigned long *handle)
 {
+	struct zbud_page *zp;
+	uint32_t pgno;
+	int err = zbud_source_get(&pool->src, &pgno);
+
+	if (!err) {
+		add_pages(pool, 1);
+		zp = zbud_page(pool, pgno);
+		zp->chunks[ZBUD_FIRST] = (uint8_t)chunks;
+		unbuddied_add(pool, pgno, zp);
+		zbud_plist_add(LRU_LINKS(pool), &pool->lru, pgno);
+		*handle = encode_handle(pgno, zp, ZBUD_FIRST);
+	}
+	zbud_lock_release(&pool->lock);
+	return err;
+}
+
+/* Under the lock, which it releases. */
+static inline int alloc_locked(struct zbud_pool *pool, int chunks, unsigned long *handle)
+{
+	/* The first page of the lowest unbuddied list that fits. */
+	int fits = zbud_plists_first(pool->unbuddied_mask, chunks);
 	enum zbud_buddy bud;
 	struct zbud_page *zp;
-	int fits;
 	uint32_t pgno;
+
+	if (fits < 0)
+		return alloc_new_page(pool, chunks, handle);
+	pgno = zbud_plists_pop(BUDDY_LINKS(pool), pool->unbuddied, &pool->unbuddied_mask, fits);
+	zp = zbud_page(pool, pgno);
+	bud = zp->chunks[ZBUD_FIRST] ? ZBUD_LAST : ZBUD_FIRST;
+	zp->chunks[bud] = (uint8_t)chunks;
+	pool->buddied_nr++; /* it holds two buddies now */
+	/* The kernel's list_del() and list_add(): the page is the LRU's newest. */
+	zbud_plist_del(LRU_LINKS(pool), &pool->lru, pgno);
+	zbud_plist_add(LRU_LINKS(pool), &pool->lru, pgno);
+	*handle = encode_handle(pgno, zp, bud);
+	zbud_lock_release(&pool->lock);
+	return 0;
+}
+
+static int __attribute__((noinline)) alloc_contended(struct zbud_pool *pool, int chunks,
+						     unsigned long *handle)
+{
+	zbud_lock_wait(&pool->lock);
+	return alloc_locked(pool, chunks, handle);
+}
+
+static int alloc(struct zbud_pool *pool, size_t size, unsigned long *handle)
+{
 	int chunks;
 
 	if (!size)
@@ -163,38 +217,9 @@ static int alloc(struct zbud_pool *pool, size_t size, unsigned long *handle)
 	if (size > ZBUD_MAX_SIZE)
 		return -ENOSPC;
 	chunks = (int)zbud_div_round_up(size, ZBUD_CHUNK_SIZE);
-	zbud_lock_take(&pool->lock);
-
-	/* First, the first page of the lowest unbuddied list that fits. */
-	fits = zbud_plists_first(pool->unbuddied_mask, chunks);
-	if (fits >= 0) {
-		pgno = zbud_plists_pop(BUDDY_LINKS(pool), pool->unbuddied, &pool->unbuddied_mask,
-				       fits);
-		zp = zbud_page(pool, pgno);
-		bud = zp->chunks[ZBUD_FIRST] ? ZBUD_LAST : ZBUD_FIRST;
-		zbud_plist_del(LRU_LINKS(pool), &pool->lru, pgno); /* to be re-added at the head */
-	} else {
-		int err = zbud_source_get(&pool->src, &pgno);
-
-		if (err) {
-			zbud_lock_release(&pool->lock);
-			return err;
-		}
-		add_pages(pool, 1);
-		zp = zbud_page(pool, pgno);
-		bud = ZBUD_FIRST;
-	}
-
-	zp->chunks[bud] = (uint8_t)chunks;
-	/* A page found on an unbuddied list now holds two buddies. */
-	if (fits >= 0)
-		pool->buddied_nr++;
-	else
-		unbuddied_add(pool, pgno, zp);
-	zbud_plist_add(LRU_LINKS(pool), &pool->lru, pgno);
-	*handle = encode_handle(pgno, zp, bud);
-	zbud_lock_release(&pool->lock);
-	return 0;
+	if (!zbud_lock_try(&pool->lock))
+		return alloc_contended(pool, chunks, handle);
+	return alloc_locked(pool, chunks, handle);
 }
 
 /* The page of a live handle, or NULL: a stale or foreign handle is ignored. */
@@ -213,35 +238,53 @@ static struct zbud_page *live_page(struct zbud_pool *pool, unsigned long handle,
 	return chunks && (handle & OFFSET_MASK) == buddy_offset(*bud, chunks) ? zp : NULL;
 }
 
-static void free_handle(struct zbud_pool *pool, unsigned long handle)
+/* The page's last buddy is gone: off its unbuddied list and the LRU, and
+ * back to the source. */
+static void __attribute__((noinline)) free_page_of(struct zbud_pool *pool, uint32_t pgno,
+						   struct zbud_page *zp, enum zbud_buddy bud)
+{
+	unbuddied_del(pool, pgno, zp);
+	zp->chunks[bud] = 0;
+	zbud_plist_del(LRU_LINKS(pool), &pool->lru, pgno);
+	free_zbud_page(pool, pgno);
+	zbud_lock_release(&pool->lock);
+}
+
+/* Under the lock, which it releases. */
+static inline void free_locked(struct zbud_pool *pool, unsigned long handle)
 {
 	uint32_t pgno = (uint32_t)(handle >> ZBUD_PAGE_SHIFT);
 	enum zbud_buddy bud;
-	struct zbud_page *zp;
-	uint8_t other;
+	struct zbud_page *zp = live_page(pool, handle, &bud);
 
-	zbud_lock_take(&pool->lock);
-	zp = live_page(pool, handle, &bud);
-	if (!zp)
-		goto out;
 	/* The kernel clears the chunks first and then looks at the page; this
 	 * decides from what the page held before, which unlinking needs. */
-	other = zp->chunks[!bud];
-	if (zp->under_reclaim) {
+	if (!zp) {
+		/* not live: ignored */
+	} else if (zp->under_reclaim) {
 		zp->chunks[bud] = 0; /* reclaim will free the page */
-	} else if (other) {
+	} else if (zp->chunks[!bud]) {
 		/* It was buddied: its other buddy now waits on an unbuddied list. */
 		pool->buddied_nr--;
 		zp->chunks[bud] = 0;
 		unbuddied_add(pool, pgno, zp);
 	} else {
-		unbuddied_del(pool, pgno, zp);
-		zp->chunks[bud] = 0;
-		zbud_plist_del(LRU_LINKS(pool), &pool->lru, pgno);
-		free_zbud_page(pool, pgno);
+		return free_page_of(pool, pgno, zp, bud);
 	}
-out:
 	zbud_lock_release(&pool->lock);
+}
+
+static void __attribute__((noinline)) free_contended(struct zbud_pool *pool, unsigned long handle)
+{
+	zbud_lock_wait(&pool->lock);
+	free_locked(pool, handle);
+}
+
+static void free_handle(struct zbud_pool *pool, unsigned long handle)
+{
+	if (!zbud_lock_try(&pool->lock))
+		return free_contended(pool, handle);
+	free_locked(pool, handle);
 }
 
 static int reclaim(struct zbud_pool *pool, unsigned int retries)
