@@ -183,37 +183,73 @@ void zblock_destroy_pool(struct zblock_pool *pool)
 	free(pool);
 }
 
+/*
+ * As in zbud.c: the calls' common paths run under the lock and release it
+ * themselves, and everything rare (a new block, a block freed, a contended
+ * lock) is a tail call out of line, so that the common path makes no call
+ * and needs few saved registers.
+ */
+
+/* Under the lock, which it releases: the object goes into @first, the head
+ * of active[@t]. */
+static inline int alloc_in(struct zblock_pool *pool, unsigned int t, uint32_t first,
+			   unsigned long *handle)
+{
+	const struct zblock_type *type = &pool->type[t];
+	struct zblock_page *zp = zblock_page(pool, first);
+	unsigned int slot = (unsigned int)__builtin_ctzll(~zp->used);
+
+	zp->used |= 1ULL << slot;
+	/* Full now: off the active list (it was the head). */
+	zbud_plist_pop_if(ZBLOCK_LINKS(pool), &pool->active[t], ++zp->inuse == type->slots);
+	pool->objects[t]++;
+	*handle = zblock_handle(first, slot * type->size);
+	zbud_lock_release(&pool->lock);
+	return 0;
+}
+
+/* No block of the type has a free slot: a new one first. */
+static int __attribute__((noinline)) alloc_new_block(struct zblock_pool *pool, unsigned int t,
+						     unsigned long *handle)
+{
+	uint32_t first;
+	int err = new_block(pool, t, &first);
+
+	if (err) {
+		zbud_lock_release(&pool->lock);
+		return err;
+	}
+	return alloc_in(pool, t, first, handle);
+}
+
+static inline int alloc_locked(struct zblock_pool *pool, unsigned int t, unsigned long *handle)
+{
+	uint32_t first = pool->active[t].head;
+
+	if (first == ZBUD_PAGE_NIL)
+		return alloc_new_block(pool, t, handle);
+	return alloc_in(pool, t, first, handle);
+}
+
+static int __attribute__((noinline)) alloc_contended(struct zblock_pool *pool, unsigned int t,
+						     unsigned long *handle)
+{
+	zbud_lock_wait(&pool->lock);
+	return alloc_locked(pool, t, handle);
+}
+
 static int alloc(struct zblock_pool *pool, size_t size, unsigned long *handle)
 {
-	const struct zblock_type *type;
-	struct zblock_page *zp;
-	unsigned int t, slot;
-	uint32_t first;
-	int err = 0;
+	unsigned int t;
 
 	if (!size)
 		return -EINVAL;
 	if (size > ZBLOCK_MAX_SIZE)
 		return -ENOSPC;
 	t = pool->type_of[(size + ZBLOCK_ALIGN - 1) / ZBLOCK_ALIGN];
-	type = &pool->type[t];
-	zbud_lock_take(&pool->lock);
-	first = pool->active[t].head;
-	if (first == ZBUD_PAGE_NIL) {
-		err = new_block(pool, t, &first);
-		if (err)
-			goto out;
-	}
-	zp = zblock_page(pool, first);
-	slot = (unsigned int)__builtin_ctzll(~zp->used);
-	zp->used |= 1ULL << slot;
-	/* Full now: off the active list (it was the head). */
-	zbud_plist_pop_if(ZBLOCK_LINKS(pool), &pool->active[t], ++zp->inuse == type->slots);
-	pool->objects[t]++;
-	*handle = zblock_handle(first, slot * type->size);
-out:
-	zbud_lock_release(&pool->lock);
-	return err;
+	if (!zbud_lock_try(&pool->lock))
+		return alloc_contended(pool, t, handle);
+	return alloc_locked(pool, t, handle);
 }
 
 /* The first page of the block holding the live object @handle names, and its
@@ -237,31 +273,51 @@ static uint32_t live_slot(const struct zblock_pool *pool, unsigned long handle,
 	return first;
 }
 
-static void free_handle(struct zblock_pool *pool, unsigned long handle)
+/* The block's last object is gone: the block goes. */
+static void __attribute__((noinline)) free_last(struct zblock_pool *pool, unsigned int t,
+						uint32_t first, bool was_full)
+{
+	if (!was_full) /* a one-slot block, full, is on no list */
+		zbud_plist_del(ZBLOCK_LINKS(pool), &pool->active[t], first);
+	free_block(pool, t, first);
+	zbud_lock_release(&pool->lock);
+}
+
+/* Under the lock, which it releases. */
+static inline void free_locked(struct zblock_pool *pool, unsigned long handle)
 {
 	struct zblock_page *zp;
 	unsigned int slot, t;
-	uint32_t first;
+	uint32_t first = live_slot(pool, handle, &slot);
 	bool was_full;
 
-	zbud_lock_take(&pool->lock);
-	first = live_slot(pool, handle, &slot);
-	if (first == ZBUD_PAGE_NIL)
-		goto out;
+	if (first == ZBUD_PAGE_NIL) {
+		zbud_lock_release(&pool->lock); /* not live: ignored */
+		return;
+	}
 	zp = zblock_page(pool, first);
 	t = zp->type;
 	was_full = zp->inuse == pool->type[t].slots;
 	zp->used &= ~(1ULL << slot);
 	pool->objects[t]--;
-	if (--zp->inuse == 0) {
-		if (!was_full) /* a one-slot block, full, is on no list */
-			zbud_plist_del(ZBLOCK_LINKS(pool), &pool->active[t], first);
-		free_block(pool, t, first);
-	} else { /* the kernel's list_add_tail(), for a block that was full */
-		zbud_plist_add_tail_if(ZBLOCK_LINKS(pool), &pool->active[t], first, was_full);
-	}
-out:
+	if (--zp->inuse == 0)
+		return free_last(pool, t, first, was_full);
+	/* The kernel's list_add_tail(), for a block that was full. */
+	zbud_plist_add_tail_if(ZBLOCK_LINKS(pool), &pool->active[t], first, was_full);
 	zbud_lock_release(&pool->lock);
+}
+
+static void __attribute__((noinline)) free_contended(struct zblock_pool *pool, unsigned long handle)
+{
+	zbud_lock_wait(&pool->lock);
+	free_locked(pool, handle);
+}
+
+static void free_handle(struct zblock_pool *pool, unsigned long handle)
+{
+	if (!zbud_lock_try(&pool->lock))
+		return free_contended(pool, handle);
+	free_locked(pool, handle);
 }
 
 uint64_t zblock_get_total_pages(struct zblock_pool *pool)
