@@ -91,6 +91,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bits.h"
 #include "debug.h"
 #include "lock.h"
 #include "page_source.h"
@@ -413,8 +414,9 @@ static inline void fix_fullness_group(struct zs_pool *pool, struct size_class *c
 /* The kernel's find_get_zspage(): where the next object goes, or ZBUD_PAGE_NIL. */
 static inline uint32_t find_get_zspage(const struct size_class *class)
 {
-	return class->list[ZS_ALMOST_FULL] != ZBUD_PAGE_NIL ? class->list[ZS_ALMOST_FULL]
-						       : class->list[ZS_ALMOST_EMPTY];
+	/* A select: whether a zspage is almost full is a coin toss. */
+	return zbud_pick(class->list[ZS_ALMOST_FULL] != ZBUD_PAGE_NIL,
+			 class->list[ZS_ALMOST_FULL], class->list[ZS_ALMOST_EMPTY]);
 }
 
 /* fix_fullness_group() after an allocation made @n objects of a zspage
