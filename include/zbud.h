@@ -88,6 +88,10 @@ struct zbud_ops {
  * zbud_create_pool - a new, empty pool backed by the default arena
  * @ops: the evict callback, or NULL for a pool that is never reclaimed
  *
+ * A pool without an evict callback keeps no LRU: zbud_reclaim_page() refuses
+ * it at once, so nothing could see the order, and keeping it is the dearest
+ * step of an allocation.  Every other decision is the same.
+ *
  * Returns the pool, or NULL when out of memory.
  */
 struct zbud_pool *zbud_create_pool(const struct zbud_ops *ops);

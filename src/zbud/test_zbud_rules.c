@@ -442,6 +442,58 @@ static void test_checker_catches_corruption(void **state)
 	pool->buddied_nr--;
 }
 
+/* A pool that cannot reclaim keeps no LRU, and makes every other decision
+ * as one that can: the same calls give the same handles and pool sizes. */
+static void test_no_evict_keeps_no_lru(void **state)
+{
+	struct zbud_pool *with = *state, *without = zbud_create_pool(NULL);
+	static const struct zbud_ops no_evict = { .evict = NULL };
+	struct zbud_pool *null_evict = zbud_create_pool(&no_evict);
+	unsigned long hw[64] = { 0 }, hn[64] = { 0 }, hz[64] = { 0 };
+	uint64_t seed = 7;
+
+	assert_non_null(without);
+	assert_non_null(null_evict);
+	for (int op = 0; op < 4000; op++) {
+		int i;
+		size_t size;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		i = (int)(seed >> 58);
+		size = 1 + (size_t)(seed >> 20) % ZBUD_MAX_SIZE;
+		if (hw[i]) {
+			zbud_free(with, hw[i]);
+			zbud_free(without, hn[i]);
+			zbud_free(null_evict, hz[i]);
+			hw[i] = hn[i] = hz[i] = 0;
+		} else {
+			hw[i] = alloc_ok(with, size);
+			hn[i] = alloc_ok(without, size);
+			hz[i] = alloc_ok(null_evict, size);
+			assert_int_equal(hn[i], hw[i]);
+			assert_int_equal(hz[i], hw[i]);
+		}
+		assert_int_equal(zbud_get_pool_size(without), zbud_get_pool_size(with));
+	}
+	assert_true(zbud_plist_empty(&without->lru));
+	assert_true(zbud_plist_empty(&null_evict->lru));
+	assert_false(zbud_plist_empty(&with->lru));
+	assert_int_equal(zbud_check_pool(without, NULL, 0), 0);
+	assert_int_equal(zbud_check_pool(null_evict, NULL, 0), 0);
+	assert_int_equal(zbud_reclaim_page(without, 8), -EINVAL);
+	assert_int_equal(zbud_reclaim_page(null_evict, 8), -EINVAL);
+	for (int i = 0; i < 64; i++) {
+		if (hw[i]) {
+			zbud_free(with, hw[i]);
+			zbud_free(without, hn[i]);
+			zbud_free(null_evict, hz[i]);
+		}
+	}
+	assert_int_equal(zbud_get_pool_size(without), 0);
+	zbud_destroy_pool(without);
+	zbud_destroy_pool(null_evict);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -469,6 +521,7 @@ int main(void)
 		T(test_data_survives),
 		T(test_private_and_config),
 		T(test_checker_catches_corruption),
+		T(test_no_evict_keeps_no_lru),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

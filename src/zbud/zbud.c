@@ -126,6 +126,7 @@ struct zbud_pool *zbud_create_pool_config(const struct zbud_config *cfg)
 		zbud_plist_init(&pool->unbuddied[i]);
 	zbud_plist_init(&pool->lru);
 	pool->ops = cfg->ops;
+	pool->reclaims = cfg->ops && cfg->ops->evict;
 	pool->private_data = cfg->private_data;
 	return pool;
 }
@@ -170,11 +171,22 @@ static int __attribute__((noinline)) alloc_new_page(struct zbud_pool *pool, int 
 		zp = zbud_page(pool, pgno);
 		zp->chunks[ZBUD_FIRST] = (uint8_t)chunks;
 		unbuddied_add(pool, pgno, zp);
-		zbud_plist_add(LRU_LINKS(pool), &pool->lru, pgno);
+		if (pool->reclaims)
+			zbud_plist_add(LRU_LINKS(pool), &pool->lru, pgno);
 		*handle = encode_handle(pgno, zp, ZBUD_FIRST);
 	}
 	zbud_lock_release(&pool->lock);
 	return err;
+}
+
+/* The kernel's list_del() and list_add(): @pgno is the LRU's newest.  Out of
+ * line, as only a pool that can reclaim keeps an LRU.  Releases the lock. */
+static int __attribute__((noinline)) lru_touch(struct zbud_pool *pool, uint32_t pgno)
+{
+	zbud_plist_del(LRU_LINKS(pool), &pool->lru, pgno);
+	zbud_plist_add(LRU_LINKS(pool), &pool->lru, pgno);
+	zbud_lock_release(&pool->lock);
+	return 0;
 }
 
 /* Under the lock, which it releases. */
@@ -193,10 +205,9 @@ static inline int alloc_locked(struct zbud_pool *pool, int chunks, unsigned long
 	bud = zp->chunks[ZBUD_FIRST] ? ZBUD_LAST : ZBUD_FIRST;
 	zp->chunks[bud] = (uint8_t)chunks;
 	pool->buddied_nr++; /* it holds two buddies now */
-	/* The kernel's list_del() and list_add(): the page is the LRU's newest. */
-	zbud_plist_del(LRU_LINKS(pool), &pool->lru, pgno);
-	zbud_plist_add(LRU_LINKS(pool), &pool->lru, pgno);
 	*handle = encode_handle(pgno, zp, bud);
+	if (pool->reclaims)
+		return lru_touch(pool, pgno);
 	zbud_lock_release(&pool->lock);
 	return 0;
 }
@@ -245,7 +256,8 @@ static void __attribute__((noinline)) free_page_of(struct zbud_pool *pool, uint3
 {
 	unbuddied_del(pool, pgno, zp);
 	zp->chunks[bud] = 0;
-	zbud_plist_del(LRU_LINKS(pool), &pool->lru, pgno);
+	if (pool->reclaims)
+		zbud_plist_del(LRU_LINKS(pool), &pool->lru, pgno);
 	free_zbud_page(pool, pgno);
 	zbud_lock_release(&pool->lock);
 }
@@ -294,7 +306,7 @@ static int reclaim(struct zbud_pool *pool, unsigned int retries)
 	uint32_t pgno;
 
 	zbud_lock_take(&pool->lock);
-	if (!pool->ops || !pool->ops->evict || zbud_plist_empty(&pool->lru) || retries == 0) {
+	if (!pool->reclaims || zbud_plist_empty(&pool->lru) || retries == 0) {
 		zbud_lock_release(&pool->lock);
 		return -EINVAL;
 	}

@@ -112,9 +112,10 @@ static int check_locked(const struct zbud_pool *pool, uint8_t *marks, char *msg,
 	err = check_lists(pool, marks, &on_lru, &on_unbuddied, msg, len);
 	if (err)
 		return err;
-	if (on_lru != in_use - reclaiming)
-		return zbud_check_fail(msg, len, "LRU holds %llu pages of %llu in use",
-				  (unsigned long long)on_lru, (unsigned long long)(in_use - reclaiming));
+	if (on_lru != (pool->reclaims ? in_use - reclaiming : 0))
+		return zbud_check_fail(msg, len, "LRU holds %llu pages of %llu in use%s",
+				  (unsigned long long)on_lru, (unsigned long long)(in_use - reclaiming),
+				  pool->reclaims ? "" : ", in a pool that keeps no LRU");
 	if (on_unbuddied != unbuddied)
 		return zbud_check_fail(msg, len, "unbuddied lists hold %llu of %llu one-buddy pages",
 				  (unsigned long long)on_unbuddied, (unsigned long long)unbuddied);

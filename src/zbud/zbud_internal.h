@@ -13,6 +13,11 @@
  *   pool->lru           page -> ... -> page      most recently allocated
  *                                                into first (pagelist.h)
  *
+ * Only a pool with an evict callback keeps the LRU: without one,
+ * zbud_reclaim_page() refuses at once, and nothing else can see the order.
+ * Moving a page to its head on every allocation is the most expensive step
+ * of one (2.5 ns of 16 a pair at 1k live, 4.5 of 30 at 200k).
+ *
  * The kernel's buddied list is never walked (it shares storage with the
  * unused unbuddied[0]); a count stands in for it.  A page under reclaim is on
  * no list, as in the kernel.
@@ -47,7 +52,8 @@ struct zbud_pool {
 	struct zbud_source src;
 	uint64_t unbuddied_mask;            /* bit i: unbuddied[i] is not empty */
 	struct zbud_plist unbuddied[ZBUD_NCHUNKS];
-	struct zbud_plist lru;
+	struct zbud_plist lru;              /* kept only if the pool can reclaim */
+	bool reclaims;                      /* it has an evict callback */
 	uint64_t buddied_nr;
 	_Atomic uint64_t pages_nr;          /* read without the lock */
 	const struct zbud_ops *ops;
