@@ -55,6 +55,9 @@ struct allocator {
 /* The rows: zbud through its own zbud.h, then every other zpool driver, from
  * the driver table, through zpool.h, then the general allocators. */
 #define ZBUD_DIRECT "zbud"
+/* The same with an evict callback (never called here), as zswap's pool has:
+ * it keeps the LRU, which a pool that cannot reclaim does without. */
+#define ZBUD_LRU "zbud-lru"
 #define MAX_ALLOCATORS 16
 
 static const struct allocator general[] = {
@@ -72,8 +75,10 @@ static void list_allocators(void)
 
 	nallocators = 0; /* the table is built afresh each time arguments are parsed */
 	allocators[nallocators++] = (struct allocator){ ZBUD_DIRECT, NULL, NULL };
+	allocators[nallocators++] = (struct allocator){ ZBUD_LRU, NULL, NULL };
 	for (unsigned int i = 0; (type = zpool_driver_name(i)); i++)
-		if (strcmp(type, ZBUD_DIRECT) && nallocators < MAX_ALLOCATORS - 3)
+		if (strcmp(type, ZBUD_DIRECT) && nallocators < MAX_ALLOCATORS - 3 &&
+		    strcmp(type, ZBUD_LRU))
 			allocators[nallocators++] = (struct allocator){ type, NULL, NULL };
 	for (size_t i = 0; i < sizeof(general) / sizeof(general[0]); i++)
 		allocators[nallocators++] = general[i];
@@ -158,10 +163,20 @@ static void fill(const struct subject *t, unsigned long h, int byte, size_t size
 	}
 }
 
+static int refuse(struct zbud_pool *pool, unsigned long handle)
+{
+	(void)pool, (void)handle;
+	return -1;
+}
+
 static int open_subject(const struct allocator *a, struct subject *t)
 {
+	static const struct zbud_ops keep_lru = { .evict = refuse };
+
 	if (!strcmp(a->name, ZBUD_DIRECT))
 		t->zbud = zbud_create_pool(NULL);
+	else if (!strcmp(a->name, ZBUD_LRU))
+		t->zbud = zbud_create_pool(&keep_lru);
 	else if (zpool_has_pool(a->name))
 		t->zpool = zpool_create_pool(a->name, "bench", NULL);
 	else
@@ -374,6 +389,7 @@ static void usage(FILE *f)
 
 		snprintf(item, sizeof(item), " %s%s%s", allocators[k].name,
 			 !strcmp(allocators[k].name, ZBUD_DIRECT) ? " (zbud.h)"
+			 : !strcmp(allocators[k].name, ZBUD_LRU) ? " (zbud.h, keeping the LRU)"
 			 : zpool_has_pool(allocators[k].name) ? " (zpool)"
 			 : allocators[k].preload ? " (where installed)" : "",
 			 k + 1 < nallocators ? "," : ".");
