@@ -29,14 +29,13 @@ static int debug_check(void *pool, char *msg, size_t len)
 #define OFFSET_MASK (ZBUD_PAGE_SIZE - 1)
 
 /* FIRST sits after the header chunk, LAST against the page's end.  Which of
- * the two a free or an allocation meets is a coin toss, so this is
- * arithmetic: compilers make a branch of the plain ?:, and it mispredicts
- * half the time. */
+ * the two a free or an allocation meets is a coin toss, so this is a select
+ * (bits.h): compilers make a branch of the plain ?:, and it mispredicts half
+ * the time. */
 static unsigned long buddy_offset(enum zbud_buddy bud, unsigned int chunks)
 {
-	unsigned long last = ZBUD_PAGE_SIZE - ((unsigned long)chunks << ZBUD_CHUNK_SHIFT);
-
-	return ZBUD_CHUNK_SIZE + (last - ZBUD_CHUNK_SIZE) * (unsigned long)bud;
+	return zbud_pick(bud == ZBUD_LAST, ZBUD_PAGE_SIZE - (chunks << ZBUD_CHUNK_SHIFT),
+			 ZBUD_CHUNK_SIZE);
 }
 
 static unsigned long encode_handle(uint32_t pgno, const struct zbud_page *zp,
