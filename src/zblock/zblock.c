@@ -300,8 +300,10 @@ static inline void free_locked(struct zblock_pool *pool, unsigned long handle)
 	was_full = zp->inuse == pool->type[t].slots;
 	zp->used &= ~(1ULL << slot);
 	pool->objects[t]--;
-	if (--zp->inuse == 0)
-		return free_last(pool, t, first, was_full);
+	if (--zp->inuse == 0) {
+		free_last(pool, t, first, was_full); /* releases the lock */
+		return;
+	}
 	/* The kernel's list_add_tail(), for a block that was full. */
 	zbud_plist_add_tail_if(ZBLOCK_LINKS(pool), &pool->active[t], first, was_full);
 	zbud_lock_release(&pool->lock);
@@ -315,9 +317,10 @@ static void __attribute__((noinline)) free_contended(struct zblock_pool *pool, u
 
 static void free_handle(struct zblock_pool *pool, unsigned long handle)
 {
-	if (!zbud_lock_try(&pool->lock))
-		return free_contended(pool, handle);
-	free_locked(pool, handle);
+	if (zbud_lock_try(&pool->lock))
+		free_locked(pool, handle);
+	else
+		free_contended(pool, handle);
 }
 
 uint64_t zblock_get_total_pages(struct zblock_pool *pool)

@@ -280,7 +280,8 @@ static inline void free_locked(struct zbud_pool *pool, unsigned long handle)
 		zp->chunks[bud] = 0;
 		unbuddied_add(pool, pgno, zp);
 	} else {
-		return free_page_of(pool, pgno, zp, bud);
+		free_page_of(pool, pgno, zp, bud); /* releases the lock */
+		return;
 	}
 	zbud_lock_release(&pool->lock);
 }
@@ -293,9 +294,10 @@ static void __attribute__((noinline)) free_contended(struct zbud_pool *pool, uns
 
 static void free_handle(struct zbud_pool *pool, unsigned long handle)
 {
-	if (!zbud_lock_try(&pool->lock))
-		return free_contended(pool, handle);
-	free_locked(pool, handle);
+	if (zbud_lock_try(&pool->lock))
+		free_locked(pool, handle);
+	else
+		free_contended(pool, handle);
 }
 
 static int reclaim(struct zbud_pool *pool, unsigned int retries)
