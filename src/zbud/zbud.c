@@ -64,15 +64,10 @@ static void unbuddied_del(struct zbud_pool *pool, uint32_t pgno, struct zbud_pag
 			num_free_chunks(zp), pgno);
 }
 
-static bool buddied(const struct zbud_page *zp)
-{
-	return zp->chunks[ZBUD_FIRST] && zp->chunks[ZBUD_LAST];
-}
-
 /* Put a page with at least one buddy on the buddied or an unbuddied list. */
 static void buddy_list_add(struct zbud_pool *pool, uint32_t pgno, struct zbud_page *zp)
 {
-	if (buddied(zp))
+	if (zbud_buddied(zp))
 		pool->buddied_nr++;
 	else
 		unbuddied_add(pool, pgno, zp);
@@ -80,7 +75,7 @@ static void buddy_list_add(struct zbud_pool *pool, uint32_t pgno, struct zbud_pa
 
 static void buddy_list_del(struct zbud_pool *pool, uint32_t pgno, struct zbud_page *zp)
 {
-	if (buddied(zp))
+	if (zbud_buddied(zp))
 		pool->buddied_nr--;
 	else
 		unbuddied_del(pool, pgno, zp);

@@ -97,7 +97,7 @@ static int check_locked(const struct zbud_pool *pool, uint8_t *marks, char *msg,
 		in_use++;
 		if (zp->under_reclaim)
 			reclaiming++;
-		else if (zp->chunks[ZBUD_FIRST] && zp->chunks[ZBUD_LAST])
+		else if (zbud_buddied(zp))
 			buddied++;
 		else if (zp->chunks[ZBUD_FIRST] || zp->chunks[ZBUD_LAST])
 			unbuddied++;
@@ -150,7 +150,7 @@ void zbud_get_stats(struct zbud_pool *pool, struct zbud_stats *st)
 		st->object_chunks += zp->chunks[ZBUD_FIRST] + zp->chunks[ZBUD_LAST];
 		if (zp->under_reclaim)
 			continue;
-		if (zp->chunks[ZBUD_FIRST] && zp->chunks[ZBUD_LAST])
+		if (zbud_buddied(zp))
 			st->buddied_pages++;
 		else if (zp->chunks[ZBUD_FIRST] || zp->chunks[ZBUD_LAST])
 			st->unbuddied[num_free_chunks(zp)]++;

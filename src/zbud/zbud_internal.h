@@ -68,6 +68,12 @@ static inline struct zbud_page *zbud_page(const struct zbud_pool *pool, uint32_t
 #define BUDDY_LINKS(pool) ZBUD_PLINKS((pool)->src.meta, struct zbud_page, buddy)
 #define LRU_LINKS(pool) ZBUD_PLINKS((pool)->src.meta, struct zbud_page, lru)
 
+/* Both buddies in place: the kernel's buddied list, which is a count here. */
+static inline bool zbud_buddied(const struct zbud_page *zp)
+{
+	return zp->chunks[ZBUD_FIRST] && zp->chunks[ZBUD_LAST];
+}
+
 static inline int num_free_chunks(const struct zbud_page *zp)
 {
 	return ZBUD_NCHUNKS - zp->chunks[ZBUD_FIRST] - zp->chunks[ZBUD_LAST];
