@@ -17,8 +17,10 @@
  *
  * Where it differs, and why:
  *
- *  - the fullness groups are v6.1's two (3/4 full), not 6.3's ten of 10%:
- *    they only decide which zspage of a class takes the next object;
+ *  - the kernel geometry's fullness groups are v6.1's two (3/4 full), not
+ *    6.3's ten of 10%: they only decide which zspage of a class takes the
+ *    next object.  Ours keeps one list, newest first (the groups bought no
+ *    density on the Python-heap churn, and cost a branch a call);
  *  - free slots are a bitmap in the descriptor, the lowest taken first, not
  *    a list through the free slots (a data page touched per call), and
  *    full zspages are counted, not listed (nothing walks that list);
@@ -84,8 +86,9 @@ static unsigned int size_index(size_t size)
 
 /* From the largest class down, as the kernel: in its geometry, a class with
  * the same pages and objects per zspage as the one above it is merged into
- * that one. */
-static void init_classes(struct zs_pool *pool, unsigned int chain, bool merge)
+ * that one, and a zspage is almost full past 3/4 of its slots; in ours, from
+ * its first object. */
+static void init_classes(struct zs_pool *pool, unsigned int chain, bool kernel)
 {
 	struct size_class *prev = NULL;
 
@@ -94,7 +97,7 @@ static void init_classes(struct zs_pool *pool, unsigned int chain, bool merge)
 		unsigned int pages = chain_size(size, chain);
 		unsigned int objs = pages * ZBUD_PAGE_SIZE / size;
 
-		if (merge && prev && prev->pages_per_zspage == pages &&
+		if (kernel && prev && prev->pages_per_zspage == pages &&
 		    prev->objs_per_zspage == objs) {
 			pool->class_of[i] = prev->index;
 			continue;
@@ -103,7 +106,9 @@ static void init_classes(struct zs_pool *pool, unsigned int chain, bool merge)
 		*prev = (struct size_class){
 			.size = (uint16_t)size,
 			.objs_per_zspage = (uint16_t)objs,
-			.almost_full = (uint16_t)(3 * objs / ZS_FULLNESS_THRESHOLD_FRAC + 1),
+			/* ours: any zspage in use is "almost full" (one list) */
+			.almost_full = kernel ? (uint16_t)(3 * objs / ZS_FULLNESS_THRESHOLD_FRAC + 1)
+					      : 1,
 			.pages_per_zspage = (uint8_t)pages,
 			.index = (uint8_t)i,
 			.list = { ZBUD_PAGE_NIL, ZBUD_PAGE_NIL, ZBUD_PAGE_NIL },
@@ -474,12 +479,12 @@ static int alloc(struct zs_pool *pool, size_t size, unsigned long *handle)
 	zbud_lock_take(&pool->lock);
 	/* The common case, alloc_slow()'s decisions when a freed handle entry
 	 * is there to reuse and the zspage allocation picks has a present
-	 * free slot. */
+	 * free slot among its first 128 (the bitmap holds only present ones). */
 	idx = h->free_head;
 	first = find_get_zspage(class);
 	if (__builtin_expect(idx != ZS_HANDLE_NIL && first != ZBUD_PAGE_NIL &&
-			     zs_room(pool, class, first), 1)) {
-		uint64_t entry = zs_loc(first, obj_malloc(pool, first), class->index);
+			     zs_page(pool, first)->free[0] | zs_page(pool, first)->free[1], 1)) {
+		uint64_t entry = zs_loc(first, obj_take(zs_page(pool, first)), class->index);
 		unsigned int inuse = zs_page(pool, first)->inuse;
 
 		h->free_head = (uint32_t)atomic_load_explicit(&h->table[idx], memory_order_relaxed);

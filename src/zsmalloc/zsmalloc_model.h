@@ -78,7 +78,8 @@ static inline void model_insert(struct model *m, int z)
 		c->full++;
 		return;
 	}
-	if (c->len[g - ALMOST_EMPTY] && p->inuse < m->zs[c->list[g - ALMOST_EMPTY][0]].inuse)
+	if (!m->grow && c->len[g - ALMOST_EMPTY] &&
+	    p->inuse < m->zs[c->list[g - ALMOST_EMPTY][0]].inuse)
 		list_insert(c, g, 1, z);
 	else
 		list_insert(c, g, 0, z);
@@ -234,7 +235,8 @@ static inline void model_init(struct model *m, const struct zs_pool *pool)
 		mc->size = c->size;
 		mc->pages = c->pages_per_zspage;
 		mc->slots = c->objs_per_zspage;
-		mc->almost_full = 3 * mc->slots / 4 + 1;
+		/* the kernel's 3/4; ours: one list, any zspage in use */
+		mc->almost_full = m->grow ? 1 : 3 * mc->slots / 4 + 1;
 		for (int k = 1; k <= mc->pages; k++)
 			mc->cap[k] = k < mc->pages ? k * 4096 / mc->size : mc->slots;
 		m->cls[ci] = mc;
