@@ -428,23 +428,30 @@ void zs_destroy_pool(struct zs_pool *pool)
 	free(pool);
 }
 
-/* Every allocation but the common one: a zspage to grow or make, or no
- * free handle entry to reuse.  Out of line, so that the common case, below,
- * saves few registers. */
+/*
+ * As zbud's, the calls' common paths run under the lock and release it
+ * themselves, and everything else is a tail call to an out-of-line
+ * function that does the same: so that the common path makes no call and
+ * keeps its values in registers that need no saving.  The common path is
+ * our geometry's; the kernel geometry's groups take the general one.
+ */
+
+/* Any allocation, in either geometry: a zspage to grow or make, a handle
+ * entry to commit, the kernel's groups.  Releases the lock. */
 static int __attribute__((noinline))
-alloc_slow(struct zs_pool *pool, struct size_class *class, unsigned long *handle)
+alloc_any(struct zs_pool *pool, struct size_class *class, unsigned long *handle)
 {
 	uint32_t idx, first;
 	int err;
 
 	err = handle_peek(&pool->handles, &idx);
 	if (err)
-		return err;
+		goto out;
 	first = find_get_zspage(class);
 	if (first != ZBUD_PAGE_NIL && !zs_room(pool, class, first)) {
 		err = zs_grow_zspage(pool, class, first); /* ours: its present slots are full */
 		if (err)
-			return err;
+			goto out;
 	}
 	if (first != ZBUD_PAGE_NIL) {
 		unsigned int inuse;
@@ -455,91 +462,143 @@ alloc_slow(struct zs_pool *pool, struct size_class *class, unsigned long *handle
 	} else {
 		err = alloc_zspage(pool, class, pool->grow ? 1 : class->pages_per_zspage, &first);
 		if (err)
-			return err;
+			goto out;
 		handle_take(&pool->handles, idx, zs_loc(first, obj_malloc(pool, first), class->index));
 		insert_zspage(pool, class, first);
 	}
 	class->stat[ZS_OBJ_USED]++;
 	*handle = zs_handle_make(idx, first);
+out:
+	zbud_lock_release(&pool->lock);
+	return err;
+}
+
+/* Under the lock, which it releases.  The common case: our geometry, a
+ * freed handle entry to reuse, and at the head of the class's one list a
+ * zspage with a present free slot among its first 128 (the bitmap holds
+ * present slots only). */
+static inline int alloc_locked(struct zs_pool *pool, unsigned int ci, unsigned long *handle)
+{
+	struct size_class *class = &pool->class[ci];
+	struct zs_handles *h = &pool->handles;
+	uint32_t idx = h->free_head, first = class->list[ZS_ALMOST_FULL];
+	struct zs_page *zp;
+	unsigned int slot;
+
+	if (!pool->grow || idx == ZS_HANDLE_NIL || first == ZBUD_PAGE_NIL)
+		return alloc_any(pool, class, handle);
+	zp = zs_page(pool, first);
+	if (!(zp->free[0] | zp->free[1]))
+		return alloc_any(pool, class, handle);
+	slot = obj_take(zp);
+	pop_head_if(pool, class, first, zp->inuse == class->objs_per_zspage);
+	class->stat[ZS_OBJ_USED]++;
+	h->free_head = (uint32_t)atomic_load_explicit(&h->table[idx], memory_order_relaxed);
+	h->free_nr--;
+	atomic_store_explicit(&h->table[idx], zs_loc(first, slot, ci), memory_order_release);
+	*handle = zs_handle_make(idx, first);
+	zbud_lock_release(&pool->lock);
 	return 0;
+}
+
+static int __attribute__((noinline))
+alloc_contended(struct zs_pool *pool, unsigned int ci, unsigned long *handle)
+{
+	zbud_lock_wait(&pool->lock);
+	return alloc_locked(pool, ci, handle);
 }
 
 static int alloc(struct zs_pool *pool, size_t size, unsigned long *handle)
 {
-	struct zs_handles *h = &pool->handles;
-	struct size_class *class;
-	uint32_t idx, first;
-	int err = 0;
+	unsigned int ci;
 
 	if (!size)
 		return -EINVAL;
 	if (size > ZS_MAX_ALLOC_SIZE)
 		return -ENOSPC;
-	class = &pool->class[class_of_size(pool, size)];
-	zbud_lock_take(&pool->lock);
-	/* The common case, alloc_slow()'s decisions when a freed handle entry
-	 * is there to reuse and the zspage allocation picks has a present
-	 * free slot among its first 128 (the bitmap holds only present ones). */
-	idx = h->free_head;
-	first = find_get_zspage(class);
-	if (__builtin_expect(idx != ZS_HANDLE_NIL && first != ZBUD_PAGE_NIL &&
-			     zs_page(pool, first)->free[0] | zs_page(pool, first)->free[1], 1)) {
-		uint64_t entry = zs_loc(first, obj_take(zs_page(pool, first)), class->index);
-		unsigned int inuse = zs_page(pool, first)->inuse;
-
-		h->free_head = (uint32_t)atomic_load_explicit(&h->table[idx], memory_order_relaxed);
-		h->free_nr--;
-		atomic_store_explicit(&h->table[idx], entry, memory_order_release);
-		regroup_after_alloc(pool, class, first, inuse);
-		class->stat[ZS_OBJ_USED]++;
-		*handle = zs_handle_make(idx, first);
-	} else {
-		err = alloc_slow(pool, class, handle);
-	}
-	zbud_lock_release(&pool->lock);
-	return err;
+	ci = class_of_size(pool, size);
+	if (!zbud_lock_try(&pool->lock))
+		return alloc_contended(pool, ci, handle);
+	return alloc_locked(pool, ci, handle);
 }
 
-/* The rest of a free whose zspage it empties: the zspage goes, and with
- * the pool's last page, the handle table's memory. */
-static void __attribute__((noinline))
-free_last(struct zs_pool *pool, struct size_class *class, uint32_t first, uint32_t idx)
+/* Any free of the live entry @e at @idx, in either geometry: a zspage to
+ * free if empty, else regrouped.  Ours keeps a zspage's pages until
+ * compaction packs it (a zspage that gave a page back at each free would
+ * take it again at the next allocation).  Releases the lock. */
+static void __attribute__((noinline)) free_any(struct zs_pool *pool, uint32_t idx, uint64_t e)
 {
-	group_del(pool, class, first, zs_fullness(class, 1));
-	zs_free_zspage(pool, class, first);
+	struct size_class *class = &pool->class[zs_loc_class(e)];
+	uint32_t first = zs_loc_first(e);
+	unsigned int n;
+
+	obj_free(pool, first, zs_loc_slot(e));
+	n = zs_page(pool, first)->inuse;
+	if (n) {
+		regroup_after_free(pool, class, first, n);
+	} else {
+		/* the zspage goes, and with the pool's last page, the handle
+		 * table's memory (after its entry is released) */
+		group_del(pool, class, first, zs_fullness(class, 1));
+		zs_free_zspage(pool, class, first);
+	}
 	class->stat[ZS_OBJ_USED]--;
 	handle_release(&pool->handles, idx);
 	if (!atomic_load_explicit(&pool->pages_nr, memory_order_relaxed))
 		handles_reset(&pool->handles);
+	zbud_lock_release(&pool->lock);
+}
+
+/* Under the lock, which it releases.  The common case: our geometry, a
+ * slot among the first 128, and objects left in the zspage. */
+static inline void free_locked(struct zs_pool *pool, unsigned long handle)
+{
+	const uint32_t idx = zs_handle_index(handle);
+	struct size_class *class;
+	struct zs_page *zp;
+	unsigned int slot, n;
+	uint32_t first;
+	uint64_t e;
+
+	if (idx >= pool->handles.next)
+		goto out; /* not live: ignored */
+	e = atomic_load_explicit(&pool->handles.table[idx], memory_order_acquire);
+	if (!(e & ZS_ENTRY_LIVE))
+		goto out;
+	slot = zs_loc_slot(e);
+	if (!pool->grow || slot >= ZS_SLOTS_PER_DESC) {
+		free_any(pool, idx, e);
+		return;
+	}
+	first = zs_loc_first(e);
+	zp = zs_page(pool, first);
+	if (zp->inuse == 1) {
+		free_any(pool, idx, e); /* it empties the zspage */
+		return;
+	}
+	class = &pool->class[zs_loc_class(e)];
+	zp->free[slot / 64] |= 1ULL << slot % 64;
+	n = --zp->inuse_word & 0xfff;
+	push_head_if(pool, class, first, n + 1 == class->objs_per_zspage);
+	class->stat[ZS_OBJ_USED]--;
+	handle_release(&pool->handles, idx);
+out:
+	zbud_lock_release(&pool->lock);
+}
+
+static void __attribute__((noinline)) free_contended(struct zs_pool *pool, unsigned long handle)
+{
+	zbud_lock_wait(&pool->lock);
+	free_locked(pool, handle);
 }
 
 static void free_handle(struct zs_pool *pool, unsigned long handle)
 {
-	const uint32_t idx = zs_handle_index(handle);
-	struct size_class *class;
-	uint32_t first;
-	uint64_t e = 0;
-
 	zs_prefetch_hint(pool, handle);
-	zbud_lock_take(&pool->lock);
-	if (idx < pool->handles.next)
-		e = atomic_load_explicit(&pool->handles.table[idx], memory_order_acquire);
-	if (e & ZS_ENTRY_LIVE) {
-		class = &pool->class[zs_loc_class(e)];
-		first = zs_loc_first(e);
-		obj_free(pool, first, zs_loc_slot(e));
-		/* Regroup the zspage, or free it if empty.  Ours keeps its pages
-		 * until compaction packs it (a zspage that gave a page back at
-		 * each free would take it again at the next allocation). */
-		if (__builtin_expect(zs_page(pool, first)->inuse != 0, 1)) {
-			regroup_after_free(pool, class, first, zs_page(pool, first)->inuse);
-			class->stat[ZS_OBJ_USED]--;
-			handle_release(&pool->handles, idx);
-		} else {
-			free_last(pool, class, first, idx);
-		}
-	}
-	zbud_lock_release(&pool->lock);
+	if (zbud_lock_try(&pool->lock))
+		free_locked(pool, handle);
+	else
+		free_contended(pool, handle);
 }
 
 uint64_t zs_get_total_pages(struct zs_pool *pool)

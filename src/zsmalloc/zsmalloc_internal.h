@@ -432,6 +432,8 @@ static inline uint32_t find_get_zspage(const struct size_class *class)
  * Each writes every field the move may touch, its old value back when @cond
  * is false.
  */
+_Static_assert(ZBUD_PAGE_NIL == UINT32_MAX, "-(uint32_t)true is ZBUD_PAGE_NIL");
+
 static inline void pop_head_if(struct zs_pool *pool, struct size_class *class, uint32_t first,
 			       bool cond)
 {
@@ -440,7 +442,7 @@ static inline void pop_head_if(struct zs_pool *pool, struct size_class *class, u
 	struct zs_page *after = zs_page(pool, zbud_pick(next != ZBUD_PAGE_NIL, next, first));
 
 	assert(class->list[ZS_ALMOST_FULL] == first);
-	after->list.prev = zbud_pick(cond, ZBUD_PAGE_NIL, after->list.prev);
+	after->list.prev |= -(uint32_t)cond; /* ZBUD_PAGE_NIL is all ones */
 	class->list[ZS_ALMOST_FULL] = zbud_pick(cond, next, first);
 	class->stat[ZS_ALMOST_FULL] -= cond;
 	class->stat[ZS_FULL] += cond;
@@ -455,7 +457,7 @@ static inline void push_head_if(struct zs_pool *pool, struct size_class *class, 
 	struct zs_page *before = zs_page(pool, zbud_pick(head != ZBUD_PAGE_NIL, head, first));
 
 	before->list.prev = zbud_pick(cond, first, before->list.prev);
-	zp->list.prev = zbud_pick(cond, ZBUD_PAGE_NIL, zp->list.prev);
+	zp->list.prev |= -(uint32_t)cond; /* ZBUD_PAGE_NIL is all ones */
 	zp->list.next = zbud_pick(cond, head, zp->list.next);
 	class->list[ZS_ALMOST_FULL] = zbud_pick(cond, first, head);
 	class->stat[ZS_ALMOST_FULL] += cond;
