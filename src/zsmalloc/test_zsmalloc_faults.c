@@ -93,7 +93,7 @@ static void test_checker_catches_corruption(void **state)
 	unsigned long h[400], big, small;
 	uint32_t first, sfirst;
 	struct zs_page *zp, saved;
-	uint64_t e, e2, u;
+	uint64_t e, e2;
 	unsigned int slot;
 
 	(void)state;
@@ -159,10 +159,12 @@ static void test_checker_catches_corruption(void **state)
 	expect_caught(pool, "the handle free list's count");
 	pool->handles.free_nr--;
 
-	u = zs_size_class(pool, 1400)->stat[ZS_OBJ_USED];
-	pool->class[zs_size_class(pool, 1400)->index].stat[ZS_OBJ_USED] = u + 1;
-	expect_caught(pool, "a class's object count");
-	pool->class[zs_size_class(pool, 1400)->index].stat[ZS_OBJ_USED] = u;
+	pool->class[zs_size_class(pool, 1400)->index].zspages++;
+	expect_caught(pool, "a class's zspage count");
+	pool->class[zs_size_class(pool, 1400)->index].zspages--;
+	pool->class[zs_size_class(pool, 1400)->index].present--;
+	expect_caught(pool, "a class's slot count");
+	pool->class[zs_size_class(pool, 1400)->index].present++;
 	atomic_fetch_add(&pool->pages_nr, 1);
 	expect_caught(pool, "the pool's page count");
 	atomic_fetch_sub(&pool->pages_nr, 1);

@@ -296,7 +296,8 @@ alloc_zspage(struct zs_pool *pool, struct size_class *class, unsigned int n, uin
 	*first = pages[0];
 	zs_page(pool, *first)->pages = (n - 1) & 15;
 	mark_slots(pool, *first, 0, class->cap[n], true);
-	class->stat[ZS_OBJ_ALLOCATED] += class->cap[n];
+	class->zspages++;
+	class->present += class->cap[n];
 	atomic_fetch_add_explicit(&pool->pages_nr, n, memory_order_relaxed);
 	return 0;
 }
@@ -314,7 +315,8 @@ zs_free_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
 		memset(zs_page(pool, pgno), 0, sizeof(struct zs_page));
 		zbud_source_put(&pool->src, pgno);
 	}
-	class->stat[ZS_OBJ_ALLOCATED] -= class->cap[n];
+	class->zspages--;
+	class->present -= class->cap[n];
 	atomic_fetch_sub_explicit(&pool->pages_nr, n, memory_order_relaxed);
 }
 
@@ -333,7 +335,7 @@ zs_grow_zspage(struct zs_pool *pool, struct size_class *class, uint32_t first)
 	zs_page(pool, page_along(pool, first, n - 1))->next = pgno;
 	zs_page(pool, first)->pages = n & 15;
 	mark_slots(pool, first, class->cap[n], class->cap[n + 1], true);
-	class->stat[ZS_OBJ_ALLOCATED] += class->cap[n + 1] - class->cap[n];
+	class->present += class->cap[n + 1] - class->cap[n];
 	atomic_fetch_add_explicit(&pool->pages_nr, 1, memory_order_relaxed);
 	return 0;
 }
@@ -371,7 +373,7 @@ unsigned int zs_shrink_zspage(struct zs_pool *pool, struct size_class *class, ui
 		zs_page(pool, first)->pages = (n - 2) & 15;
 		memset(zs_page(pool, last), 0, sizeof(struct zs_page));
 		zbud_source_put(&pool->src, last);
-		class->stat[ZS_OBJ_ALLOCATED] -= class->cap[n] - class->cap[n - 1];
+		class->present -= class->cap[n] - class->cap[n - 1];
 		shrunk++;
 	}
 	atomic_fetch_sub_explicit(&pool->pages_nr, shrunk, memory_order_relaxed);
@@ -466,7 +468,6 @@ alloc_any(struct zs_pool *pool, struct size_class *class, unsigned long *handle)
 		handle_take(&pool->handles, idx, zs_loc(first, obj_malloc(pool, first), class->index));
 		insert_zspage(pool, class, first);
 	}
-	class->stat[ZS_OBJ_USED]++;
 	*handle = zs_handle_make(idx, first);
 out:
 	zbud_lock_release(&pool->lock);
@@ -492,7 +493,6 @@ static inline int alloc_locked(struct zs_pool *pool, unsigned int ci, unsigned l
 		return alloc_any(pool, class, handle);
 	slot = obj_take(zp);
 	pop_head_if(pool, class, first, zp->inuse == class->objs_per_zspage);
-	class->stat[ZS_OBJ_USED]++;
 	h->free_head = (uint32_t)atomic_load_explicit(&h->table[idx], memory_order_relaxed);
 	h->free_nr--;
 	atomic_store_explicit(&h->table[idx], zs_loc(first, slot, ci), memory_order_release);
@@ -542,7 +542,6 @@ static void __attribute__((noinline)) free_any(struct zs_pool *pool, uint32_t id
 		group_del(pool, class, first, zs_fullness(class, 1));
 		zs_free_zspage(pool, class, first);
 	}
-	class->stat[ZS_OBJ_USED]--;
 	handle_release(&pool->handles, idx);
 	if (!atomic_load_explicit(&pool->pages_nr, memory_order_relaxed))
 		handles_reset(&pool->handles);
@@ -580,7 +579,6 @@ static inline void free_locked(struct zs_pool *pool, unsigned long handle)
 	zp->free[slot / 64] |= 1ULL << slot % 64;
 	n = --zp->inuse_word & 0xfff;
 	push_head_if(pool, class, first, n + 1 == class->objs_per_zspage);
-	class->stat[ZS_OBJ_USED]--;
 	handle_release(&pool->handles, idx);
 out:
 	zbud_lock_release(&pool->lock);

@@ -109,7 +109,7 @@ static int check_zspage(const struct zs_pool *pool, uint32_t first, uint64_t *sl
 static int check_lists(const struct zs_pool *pool, const struct size_class *class,
 		       struct walk *w, char *msg, size_t len)
 {
-	uint64_t counted[ZS_NR_STATS] = { 0 }, listed = 0;
+	uint64_t listed = 0;
 
 	if (class->list[ZS_EMPTY] != ZBUD_PAGE_NIL)
 		return zbud_check_fail(msg, len, "class %u: a zspage on ZS_EMPTY", class->size);
@@ -132,7 +132,6 @@ static int check_lists(const struct zs_pool *pool, const struct size_class *clas
 			if (zp->list.prev != prev)
 				return zbud_check_fail(msg, len, "class %u, list %d: page %u points back to "
 						  "%u, not %u", class->size, g, p, zp->list.prev, prev);
-			counted[g]++;
 			listed++;
 		}
 	}
@@ -140,14 +139,14 @@ static int check_lists(const struct zs_pool *pool, const struct size_class *clas
 		return zbud_check_fail(msg, len, "class %u: lists hold %llu of %llu zspages not full",
 				  class->size, (unsigned long long)listed,
 				  (unsigned long long)(w->zspages[class->index] - w->full[class->index]));
-	counted[ZS_FULL] = w->full[class->index];
-	counted[ZS_OBJ_ALLOCATED] = w->present[class->index];
-	counted[ZS_OBJ_USED] = w->inuse[class->index];
-	for (int s = 0; s < ZS_NR_STATS; s++)
-		if (counted[s] != class->stat[s])
-			return zbud_check_fail(msg, len, "class %u: stat %d is %llu, counted %llu",
-					  class->size, s, (unsigned long long)class->stat[s],
-					  (unsigned long long)counted[s]);
+	/* With the lists and the zspages right, so are zs_class_stat()'s counts. */
+	if (class->zspages != w->zspages[class->index] ||
+	    class->present != w->present[class->index])
+		return zbud_check_fail(msg, len, "class %u: %llu zspages of %llu slots, counted %llu "
+				       "of %llu", class->size, (unsigned long long)class->zspages,
+				       (unsigned long long)class->present,
+				       (unsigned long long)w->zspages[class->index],
+				       (unsigned long long)w->present[class->index]);
 	return 0;
 }
 
@@ -299,6 +298,22 @@ int zs_walk_pages(struct zs_pool *pool,
 
 /* ---- Statistics ---- */
 
+void zs_class_stat(const struct zs_pool *pool, const struct size_class *class,
+		   uint64_t stat[ZS_NR_STATS])
+{
+	uint64_t inuse = 0;
+
+	memset(stat, 0, ZS_NR_STATS * sizeof(stat[0]));
+	for (int g = ZS_ALMOST_EMPTY; g <= ZS_ALMOST_FULL; g++)
+		for (uint32_t p = class->list[g]; p != ZBUD_PAGE_NIL; p = zs_page(pool, p)->list.next) {
+			stat[g]++;
+			inuse += zs_page(pool, p)->inuse;
+		}
+	stat[ZS_FULL] = class->zspages - stat[ZS_ALMOST_EMPTY] - stat[ZS_ALMOST_FULL];
+	stat[ZS_OBJ_ALLOCATED] = class->present;
+	stat[ZS_OBJ_USED] = inuse + stat[ZS_FULL] * class->objs_per_zspage;
+}
+
 uint64_t zs_meta_bytes(const struct zs_pool *pool)
 {
 	uint64_t table = ((uint64_t)pool->handles.next * sizeof(uint64_t) + ZBUD_PAGE_SIZE - 1) &
@@ -316,9 +331,9 @@ void zs_get_stats(struct zs_pool *pool, struct zs_stats *st)
 
 		if (pool->class_of[i] != i)
 			continue;
-		memcpy(st->class_stat[i], class->stat, sizeof(class->stat));
-		st->zspages += class->stat[ZS_OBJ_ALLOCATED] / class->objs_per_zspage;
-		st->objects += class->stat[ZS_OBJ_USED];
+		zs_class_stat(pool, class, st->class_stat[i]);
+		st->zspages += class->zspages;
+		st->objects += st->class_stat[i][ZS_OBJ_USED];
 	}
 	st->pages = atomic_load(&pool->pages_nr);
 	st->handles_given = pool->handles.next;

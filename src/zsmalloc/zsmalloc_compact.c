@@ -89,13 +89,10 @@ static void move_down(struct zs_pool *pool, uint32_t idx, uint64_t e)
 }
 
 /* Zspages a class can do without: all but as many as its objects fill. */
-static uint64_t spare_zspages(const struct size_class *class)
+static uint64_t spare_zspages(const struct size_class *class, const uint64_t stat[ZS_NR_STATS])
 {
-	uint64_t zspages = class->stat[ZS_ALMOST_EMPTY] + class->stat[ZS_ALMOST_FULL] +
-			   class->stat[ZS_FULL];
-
-	return zspages - (class->stat[ZS_OBJ_USED] + class->objs_per_zspage - 1) /
-			 class->objs_per_zspage;
+	return class->zspages -
+	       (stat[ZS_OBJ_USED] + class->objs_per_zspage - 1) / class->objs_per_zspage;
 }
 
 /* Take the class's @n sparsest zspages off their lists (fewest objects
@@ -133,18 +130,20 @@ static void isolate_sparsest(struct zs_pool *pool, struct size_class *class, uin
  * the others: 0 or -ENOMEM (then nothing moved).  Under the pool lock. */
 static int empty_sparsest(struct zs_pool *pool)
 {
-	uint64_t spare = 0, nonfull = 0;
+	uint64_t spare = 0, nonfull = 0, stat[ZS_NR_STATS], can[ZS_SIZE_CLASSES] = { 0 };
 	struct compact cc = { 0 };
 	size_t words;
 
 	for (int i = 0; i < ZS_SIZE_CLASSES; i++) {
 		const struct size_class *class = &pool->class[i];
 
-		if (pool->class_of[i] != i || !spare_zspages(class))
+		if (pool->class_of[i] != i)
 			continue;
-		spare += spare_zspages(class);
-		if (class->stat[ZS_ALMOST_EMPTY] + class->stat[ZS_ALMOST_FULL] > nonfull)
-			nonfull = class->stat[ZS_ALMOST_EMPTY] + class->stat[ZS_ALMOST_FULL];
+		zs_class_stat(pool, class, stat);
+		can[i] = spare_zspages(class, stat);
+		spare += can[i];
+		if (can[i] && stat[ZS_ALMOST_EMPTY] + stat[ZS_ALMOST_FULL] > nonfull)
+			nonfull = stat[ZS_ALMOST_EMPTY] + stat[ZS_ALMOST_FULL];
 	}
 	if (!spare)
 		return 0;
@@ -156,8 +155,8 @@ static int empty_sparsest(struct zs_pool *pool)
 	cc.isolated = (uint32_t *)(cc.marks + words);
 	cc.sorted = cc.isolated + spare;
 	for (int i = 0; i < ZS_SIZE_CLASSES; i++)
-		if (pool->class_of[i] == i && spare_zspages(&pool->class[i]))
-			isolate_sparsest(pool, &pool->class[i], spare_zspages(&pool->class[i]), &cc);
+		if (can[i])
+			isolate_sparsest(pool, &pool->class[i], can[i], &cc);
 	for (uint32_t idx = 0; idx < pool->handles.next; idx++) {
 		uint64_t e = atomic_load_explicit(&pool->handles.table[idx], memory_order_relaxed);
 		uint32_t first = zs_loc_first(e);

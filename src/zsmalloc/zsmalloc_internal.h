@@ -44,14 +44,16 @@
  *
  *   class->list[ZS_ALMOST_EMPTY]  in use <= 3/4 of the slots
  *   class->list[ZS_ALMOST_FULL]   in use >  3/4, not full
- *   ZS_FULL                       all slots in use: counted, not listed
+ *   ZS_FULL                       all slots in use: on no list
  *
  * A zspage changes lists only when its group changes, and goes to the head
  * of the new list unless it has fewer objects than the head, then right
  * after it; allocation takes the head of ZS_ALMOST_FULL, else of
  * ZS_ALMOST_EMPTY, and in it the lowest free slot.  ZS_EMPTY zspages are
- * freed at once.  Nothing walks the kernel's ZS_FULL list, so, as zbud's
- * buddied list, a count stands in for it: a full zspage is on no list.
+ * freed at once.  Nothing walks the kernel's ZS_FULL list, so a full
+ * zspage is on no list: the class's zspages less those listed are full.
+ * Nor do the calls keep the kernel's per-class counts: zs_class_stat()
+ * counts them from the lists when asked.
  *
  * That is the kernel geometry.  Ours has one list: almost_full is 1, so
  * every zspage in use and not full is on ZS_ALMOST_FULL, always at its head
@@ -128,7 +130,8 @@
 
 #define ZS_OBJ_NIL UINT16_MAX
 
-/* Per-class counters, as the kernel's class_stat_type. */
+/* Per-class counts, as the kernel's class_stat_type: counted from the
+ * class's lists when asked (zs_class_stat()), not kept by every call. */
 enum zs_stat {
 	ZS_EMPTY,               /* zspages by fullness group; ZS_EMPTY is */
 	ZS_ALMOST_EMPTY,        /* always 0 between calls (freed at once) */
@@ -261,7 +264,8 @@ struct size_class {
 	uint8_t pages_per_zspage; /* its chain */
 	uint8_t index;          /* its own index: the largest of those merged */
 	uint32_t list[ZS_FULL]; /* ZS_ALMOST_EMPTY, ZS_ALMOST_FULL: heads or ZBUD_PAGE_NIL */
-	uint64_t stat[ZS_NR_STATS]; /* ZS_OBJ_ALLOCATED: present slots */
+	uint64_t zspages;       /* made, less freed */
+	uint64_t present;       /* slots in their pages now (ZS_OBJ_ALLOCATED) */
 	uint16_t cap[ZS_MAX_PAGES_PER_ZSPAGE + 1]; /* slots present with c pages */
 } __attribute__((aligned(128))); /* a shift indexes the array, not a multiply's three
 				    instructions, each call */
@@ -357,7 +361,6 @@ static inline void group_add(struct zs_pool *pool, struct size_class *class, uin
 	struct zs_page *zp = zs_page(pool, first);
 	uint32_t head, prev = ZBUD_PAGE_NIL, next;
 
-	class->stat[fg]++;
 	if (fg == ZS_FULL)
 		return;
 	head = next = class->list[fg];
@@ -380,7 +383,6 @@ static inline void group_del(struct zs_pool *pool, struct size_class *class, uin
 {
 	const struct zs_page *zp = zs_page(pool, first);
 
-	class->stat[fg]--;
 	if (fg == ZS_FULL)
 		return;
 	if (zp->list.prev != ZBUD_PAGE_NIL)
@@ -444,8 +446,6 @@ static inline void pop_head_if(struct zs_pool *pool, struct size_class *class, u
 	assert(class->list[ZS_ALMOST_FULL] == first);
 	after->list.prev |= -(uint32_t)cond; /* ZBUD_PAGE_NIL is all ones */
 	class->list[ZS_ALMOST_FULL] = zbud_pick(cond, next, first);
-	class->stat[ZS_ALMOST_FULL] -= cond;
-	class->stat[ZS_FULL] += cond;
 }
 
 static inline void push_head_if(struct zs_pool *pool, struct size_class *class, uint32_t first,
@@ -460,8 +460,6 @@ static inline void push_head_if(struct zs_pool *pool, struct size_class *class, 
 	zp->list.prev |= -(uint32_t)cond; /* ZBUD_PAGE_NIL is all ones */
 	zp->list.next = zbud_pick(cond, head, zp->list.next);
 	class->list[ZS_ALMOST_FULL] = zbud_pick(cond, first, head);
-	class->stat[ZS_ALMOST_FULL] += cond;
-	class->stat[ZS_FULL] -= cond;
 }
 
 /* fix_fullness_group() after an allocation made @n objects of a zspage
@@ -478,7 +476,6 @@ static inline void regroup_after_alloc(struct zs_pool *pool, struct size_class *
 	if (n == class->objs_per_zspage) {
 		group_del(pool, class, first,
 			  n - 1 < class->almost_full ? ZS_ALMOST_EMPTY : ZS_ALMOST_FULL);
-		class->stat[ZS_FULL]++;
 	} else if (n == class->almost_full) {
 		group_del(pool, class, first, ZS_ALMOST_EMPTY);
 		group_add(pool, class, first, ZS_ALMOST_FULL);
@@ -494,7 +491,6 @@ static inline void regroup_after_free(struct zs_pool *pool, struct size_class *c
 		return;
 	}
 	if (n + 1 == class->objs_per_zspage) {
-		class->stat[ZS_FULL]--;
 		group_add(pool, class, first,
 			  n < class->almost_full ? ZS_ALMOST_EMPTY : ZS_ALMOST_FULL);
 	} else if (n + 1 == class->almost_full) {
@@ -629,6 +625,10 @@ struct zs_stats {
 	uint64_t class_stat[ZS_SIZE_CLASSES][ZS_NR_STATS]; /* by class index */
 };
 
+/* zs_class_stat - @class's counts, from a walk of its lists: a zspage on
+ * none is full (but while compaction holds it isolated) */
+void zs_class_stat(const struct zs_pool *pool, const struct size_class *class,
+		   uint64_t stat[ZS_NR_STATS]);
 /* zs_check_pool - walk everything; 0 or -EUCLEAN with @msg (-ENOMEM) */
 int zs_check_pool(struct zs_pool *pool, char *msg, size_t len);
 void zs_get_stats(struct zs_pool *pool, struct zs_stats *st);
