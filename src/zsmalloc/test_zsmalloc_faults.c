@@ -120,7 +120,7 @@ static void test_checker_catches_corruption(void **state)
 	zp->free[0] &= zp->free[0] - 1; /* the lowest free slot, marked used */
 	expect_caught(pool, "a free slot marked used");
 	*zp = saved;
-	zp->list.prev = first;
+	zp->list.next = first; /* a loop */
 	expect_caught(pool, "a list link");
 	*zp = saved;
 	check_ok(pool);
@@ -172,12 +172,54 @@ static void test_checker_catches_corruption(void **state)
 	zs_destroy_pool(pool);
 }
 
+/* A head's back link means nothing (popping the head leaves the next
+ * one's), but every other zspage's must name the one before it. */
+static void test_checker_sees_back_links(void **state)
+{
+	struct zs_pool *pool = new_pool();
+	const unsigned int per = zs_size_class(pool, 1400)->objs_per_zspage;
+	unsigned long h[2 * ZS_MAX_OBJS_PER_ZSPAGE];
+	uint32_t a, b;
+	struct zs_page *zb;
+
+	(void)state;
+	for (unsigned int i = 0; i < 2 * per; i++)
+		h[i] = alloc_ok(pool, 1400);    /* two full zspages, on no list */
+	slot_of(pool, h[0], &a);
+	slot_of(pool, h[per], &b);
+	assert_int_not_equal(a, b);
+	zs_free(pool, h[0]);                    /* a, then b, pushed: b -> a */
+	zs_free(pool, h[per]);
+	assert_int_equal(zs_size_class(pool, 1400)->list[ZS_ALMOST_FULL], b);
+	zs_page(pool, b)->list.prev = a;        /* the head's: no matter */
+	check_ok(pool);
+	zb = zs_page(pool, a);
+	assert_int_equal(zb->list.prev, b);
+	zb->list.prev = a;
+	expect_caught(pool, "a back link past the head");
+	zb->list.prev = b;
+	check_ok(pool);
+	/* and a pop of b leaves a's back link, which the next free uses */
+	alloc_ok(pool, 1400);                   /* fills b: a is the head */
+	assert_int_equal(zs_size_class(pool, 1400)->list[ZS_ALMOST_FULL], a);
+	check_ok(pool);
+	zs_free(pool, h[per + 1]);              /* b back: b -> a */
+	zs_free(pool, h[1]);
+	for (unsigned int i = 2; i < per; i++)
+		zs_free(pool, h[i]);            /* a empties from behind b: unlinked */
+	assert_int_equal(zs_size_class(pool, 1400)->list[ZS_ALMOST_FULL], b);
+	assert_int_equal(zs_page(pool, b)->list.next, ZBUD_PAGE_NIL);
+	check_ok(pool);
+	zs_destroy_pool(pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handle_table_growth_fails),
 		cmocka_unit_test(test_compaction_out_of_memory),
 		cmocka_unit_test(test_checker_catches_corruption),
+		cmocka_unit_test(test_checker_sees_back_links),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

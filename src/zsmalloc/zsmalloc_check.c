@@ -129,7 +129,7 @@ static int check_lists(const struct zs_pool *pool, const struct size_class *clas
 				return zbud_check_fail(msg, len, "class %u, list %d: page %u is no zspage of "
 						  "the class in that group (%u objects)", class->size, g,
 						  p, zp->inuse);
-			if (zp->list.prev != prev)
+			if (prev != ZBUD_PAGE_NIL && zp->list.prev != prev) /* a head's: nothing */
 				return zbud_check_fail(msg, len, "class %u, list %d: page %u points back to "
 						  "%u, not %u", class->size, g, p, zp->list.prev, prev);
 			listed++;

@@ -246,7 +246,8 @@ struct zs_page {
 	union {
 		struct {
 			uint32_t next, prev;
-		} list;         /* first page: along its group's list */
+		} list;         /* first page: along its group's list (the
+				   head's prev is left as it was) */
 		uint32_t first; /* other pages: the zspage's first page */
 	};
 	uint64_t free[ZS_SLOTS_PER_DESC / 64]; /* bit: slot 128 * index + bit is free */
@@ -385,10 +386,10 @@ static inline void group_del(struct zs_pool *pool, struct size_class *class, uin
 
 	if (fg == ZS_FULL)
 		return;
-	if (zp->list.prev != ZBUD_PAGE_NIL)
-		zs_page(pool, zp->list.prev)->list.next = zp->list.next;
-	else
+	if (class->list[fg] == first)
 		class->list[fg] = zp->list.next;
+	else
+		zs_page(pool, zp->list.prev)->list.next = zp->list.next;
 	if (zp->list.next != ZBUD_PAGE_NIL)
 		zs_page(pool, zp->list.next)->list.prev = zp->list.prev;
 }
@@ -432,20 +433,14 @@ static inline uint32_t find_get_zspage(const struct size_class *class)
  * zspage makes it the head.  Both by selects, not branches: with a few
  * objects a class, whether a call fills or opens its zspage is a coin toss.
  * Each writes every field the move may touch, its old value back when @cond
- * is false.
+ * is false.  As a head's back link means nothing, popping the head
+ * leaves the next one's as it was.
  */
-_Static_assert(ZBUD_PAGE_NIL == UINT32_MAX, "-(uint32_t)true is ZBUD_PAGE_NIL");
-
 static inline void pop_head_if(struct zs_pool *pool, struct size_class *class, uint32_t first,
 			       bool cond)
 {
-	uint32_t next = zs_page(pool, first)->list.next;
-	/* the next zspage's back link, or (none) the head's own, already NIL */
-	struct zs_page *after = zs_page(pool, zbud_pick(next != ZBUD_PAGE_NIL, next, first));
-
 	assert(class->list[ZS_ALMOST_FULL] == first);
-	after->list.prev |= -(uint32_t)cond; /* ZBUD_PAGE_NIL is all ones */
-	class->list[ZS_ALMOST_FULL] = zbud_pick(cond, next, first);
+	class->list[ZS_ALMOST_FULL] = zbud_pick(cond, zs_page(pool, first)->list.next, first);
 }
 
 static inline void push_head_if(struct zs_pool *pool, struct size_class *class, uint32_t first,
@@ -453,11 +448,11 @@ static inline void push_head_if(struct zs_pool *pool, struct size_class *class, 
 {
 	struct zs_page *zp = zs_page(pool, first);
 	uint32_t head = class->list[ZS_ALMOST_FULL];
-	/* the old head's back link, or (none) ours, written again below */
+	/* the old head's back link, or (none) ours, which as the head's means
+	 * nothing */
 	struct zs_page *before = zs_page(pool, zbud_pick(head != ZBUD_PAGE_NIL, head, first));
 
 	before->list.prev = zbud_pick(cond, first, before->list.prev);
-	zp->list.prev |= -(uint32_t)cond; /* ZBUD_PAGE_NIL is all ones */
 	zp->list.next = zbud_pick(cond, head, zp->list.next);
 	class->list[ZS_ALMOST_FULL] = zbud_pick(cond, first, head);
 }
