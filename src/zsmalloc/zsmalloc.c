@@ -491,12 +491,12 @@ static inline int alloc_locked(struct zs_pool *pool, unsigned int ci, unsigned l
 	zp = zs_page(pool, first);
 	if (!(zp->free[0] | zp->free[1]))
 		return alloc_any(pool, class, handle);
-	slot = obj_take(zp);
-	pop_head_if(pool, class, first, zp->inuse == class->objs_per_zspage);
+	*handle = zs_handle_make(idx, first);
 	h->free_head = (uint32_t)atomic_load_explicit(&h->table[idx], memory_order_relaxed);
 	h->free_nr--;
+	slot = obj_take(zp);
 	atomic_store_explicit(&h->table[idx], zs_loc(first, slot, ci), memory_order_release);
-	*handle = zs_handle_make(idx, first);
+	pop_head_if(pool, class, first, zp->inuse == class->objs_per_zspage);
 	zbud_lock_release(&pool->lock);
 	return 0;
 }
