@@ -48,4 +48,17 @@ static inline uint32_t zbud_pick(bool cond, uint32_t yes, uint32_t no)
 #endif
 }
 
+/* zbud_pick_eq - @a == @b ? @yes : @no, as zbud_pick() but with the
+ * comparison in it: a compare and a conditional move, where a bool made
+ * first costs a set and a test more */
+static inline uint32_t zbud_pick_eq(uint32_t a, uint32_t b, uint32_t yes, uint32_t no)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	__asm__("cmp %2, %1\n\tcmove %3, %0" : "+r"(no) : "r"(a), "rm"(b), "rm"(yes) : "cc");
+	return no;
+#else
+	return zbud_pick(a == b, yes, no);
+#endif
+}
+
 #endif /* ZBUD_BITS_H */

@@ -44,6 +44,24 @@ static void test_pick(void **state)
 	assert_int_equal(zbud_pick(false, UINT32_MAX, 0), 0);
 }
 
+/* The compare-and-move form, its operands from registers and from memory
+ * (volatile: the asm's "rm" may take either), against a plain ?:. */
+static void test_pick_eq(void **state)
+{
+	static const uint32_t v[] = { 0, 1, 2, 0x7fffffff, 0x80000000, UINT32_MAX - 1, UINT32_MAX };
+	const size_t n = sizeof(v) / sizeof(v[0]);
+
+	(void)state;
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = 0; b < n; b++) {
+			volatile uint32_t mb = v[b], myes = 0xabcd0000u + (uint32_t)a, mno = 0x1234u;
+
+			assert_int_equal(zbud_pick_eq(v[a], v[b], 5, 6), v[a] == v[b] ? 5 : 6);
+			assert_int_equal(zbud_pick_eq(v[a], mb, myes, mno),
+					 v[a] == v[b] ? 0xabcd0000u + (uint32_t)a : 0x1234u);
+		}
+}
+
 static void test_pop_if(void **state)
 {
 	struct lists s, before, plain;
@@ -88,6 +106,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pick),
+		cmocka_unit_test(test_pick_eq),
 		cmocka_unit_test(test_pop_if),
 		cmocka_unit_test(test_add_tail_if),
 	};

@@ -496,7 +496,7 @@ static inline int alloc_locked(struct zs_pool *pool, unsigned int ci, unsigned l
 	h->free_nr--;
 	slot = obj_take(zp);
 	atomic_store_explicit(&h->table[idx], zs_loc(first, slot, ci), memory_order_release);
-	pop_head_if(pool, class, first, zp->inuse == class->objs_per_zspage);
+	pop_head_if_full(pool, class, first, zp->inuse);
 	zbud_lock_release(&pool->lock);
 	return 0;
 }
@@ -578,7 +578,7 @@ static inline void free_locked(struct zs_pool *pool, unsigned long handle)
 	class = &pool->class[zs_loc_class(e)];
 	zp->free[slot / 64] |= 1ULL << slot % 64;
 	n = --zp->inuse_word & 0xfff;
-	push_head_if(pool, class, first, n + 1 == class->objs_per_zspage);
+	push_head_if_was_full(pool, class, first, n);
 	handle_release(&pool->handles, idx);
 out:
 	zbud_lock_release(&pool->lock);

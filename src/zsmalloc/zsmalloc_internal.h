@@ -436,25 +436,26 @@ static inline uint32_t find_get_zspage(const struct size_class *class)
  * is false.  As a head's back link means nothing, popping the head
  * leaves the next one's as it was.
  */
-static inline void pop_head_if(struct zs_pool *pool, struct size_class *class, uint32_t first,
-			       bool cond)
+static inline void pop_head_if_full(struct zs_pool *pool, struct size_class *class,
+				    uint32_t first, unsigned int n)
 {
 	assert(class->list[ZS_ALMOST_FULL] == first);
-	class->list[ZS_ALMOST_FULL] = zbud_pick(cond, zs_page(pool, first)->list.next, first);
+	class->list[ZS_ALMOST_FULL] = zbud_pick_eq(n, class->objs_per_zspage,
+						   zs_page(pool, first)->list.next, first);
 }
 
-static inline void push_head_if(struct zs_pool *pool, struct size_class *class, uint32_t first,
-				bool cond)
+static inline void push_head_if_was_full(struct zs_pool *pool, struct size_class *class,
+					 uint32_t first, unsigned int n)
 {
 	struct zs_page *zp = zs_page(pool, first);
-	uint32_t head = class->list[ZS_ALMOST_FULL];
+	uint32_t head = class->list[ZS_ALMOST_FULL], was = n + 1, full = class->objs_per_zspage;
 	/* the old head's back link, or (none) ours, which as the head's means
 	 * nothing */
-	struct zs_page *before = zs_page(pool, zbud_pick(head != ZBUD_PAGE_NIL, head, first));
+	struct zs_page *before = zs_page(pool, zbud_pick_eq(head, ZBUD_PAGE_NIL, first, head));
 
-	before->list.prev = zbud_pick(cond, first, before->list.prev);
-	zp->list.next = zbud_pick(cond, head, zp->list.next);
-	class->list[ZS_ALMOST_FULL] = zbud_pick(cond, first, head);
+	before->list.prev = zbud_pick_eq(was, full, first, before->list.prev);
+	zp->list.next = zbud_pick_eq(was, full, head, zp->list.next);
+	class->list[ZS_ALMOST_FULL] = zbud_pick_eq(was, full, first, head);
 }
 
 /* fix_fullness_group() after an allocation made @n objects of a zspage
@@ -465,7 +466,7 @@ static inline void regroup_after_alloc(struct zs_pool *pool, struct size_class *
 				       uint32_t first, unsigned int n)
 {
 	if (pool->grow) {
-		pop_head_if(pool, class, first, n == class->objs_per_zspage);
+		pop_head_if_full(pool, class, first, n);
 		return;
 	}
 	if (n == class->objs_per_zspage) {
@@ -482,7 +483,7 @@ static inline void regroup_after_free(struct zs_pool *pool, struct size_class *c
 				      uint32_t first, unsigned int n)
 {
 	if (pool->grow) {
-		push_head_if(pool, class, first, n + 1 == class->objs_per_zspage);
+		push_head_if_was_full(pool, class, first, n);
 		return;
 	}
 	if (n + 1 == class->objs_per_zspage) {
