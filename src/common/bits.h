@@ -61,4 +61,15 @@ static inline uint32_t zbud_pick_eq(uint32_t a, uint32_t b, uint32_t yes, uint32
 #endif
 }
 
+/* zbud_pick_eq_ptr - @a == @b ? @yes : @no, for pointers */
+static inline void *zbud_pick_eq_ptr(uint32_t a, uint32_t b, void *yes, void *no)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	__asm__("cmp %2, %1\n\tcmove %3, %0" : "+r"(no) : "r"(a), "rm"(b), "rm"(yes) : "cc");
+	return no;
+#else
+	return a == b ? yes : no;
+#endif
+}
+
 #endif /* ZBUD_BITS_H */

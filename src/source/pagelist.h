@@ -125,11 +125,19 @@ static inline void zbud_plist_add_tail(struct zbud_plinks in, struct zbud_plist 
  * change may touch, its old value back when @cond is false.
  */
 
+/* The address of @pgno's link @member, or @nil for ZBUD_PAGE_NIL, by a
+ * select (a ?: here became a branch): the address is only made, not used,
+ * for ZBUD_PAGE_NIL. */
+#define ZBUD_PLINK_OR(in, pgno, member, nil) \
+	((uint32_t *)zbud_pick_eq_ptr((pgno), ZBUD_PAGE_NIL, (nil), \
+		(void *)((uintptr_t)(in).base + (uintptr_t)(pgno) * (in).stride + (in).offset + \
+			 offsetof(struct zbud_plink, member))))
+
 /* zbud_plist_pop_if - take the head off a list that is not empty, if @cond */
 static inline void zbud_plist_pop_if(struct zbud_plinks in, struct zbud_plist *l, bool cond)
 {
 	uint32_t head = l->head, next = zbud_plink(in, head)->next;
-	uint32_t *back = next != ZBUD_PAGE_NIL ? &zbud_plink(in, next)->prev : &l->tail;
+	uint32_t *back = ZBUD_PLINK_OR(in, next, prev, &l->tail);
 
 	l->head = zbud_pick(cond, next, head);
 	*back = zbud_pick(cond, ZBUD_PAGE_NIL, *back);
