@@ -202,7 +202,6 @@ static inline int alloc_in(struct zblock_pool *pool, unsigned int t, uint32_t fi
 	zp->used |= 1ULL << slot;
 	/* Full now: off the active list (it was the head). */
 	zbud_plist_pop_if(ZBLOCK_LINKS(pool), &pool->active[t], ++zp->inuse == type->slots);
-	pool->objects[t]++;
 	*handle = zblock_handle(first, slot * type->size);
 	zbud_lock_release(&pool->lock);
 	return 0;
@@ -299,7 +298,6 @@ static inline void free_locked(struct zblock_pool *pool, unsigned long handle)
 	t = zp->type;
 	was_full = zp->inuse == pool->type[t].slots;
 	zp->used &= ~(1ULL << slot);
-	pool->objects[t]--;
 	if (--zp->inuse == 0) {
 		free_last(pool, t, first, was_full); /* releases the lock */
 		return;

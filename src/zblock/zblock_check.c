@@ -142,13 +142,13 @@ static int check_lists(const struct zblock_pool *pool, struct tally *t, char *ms
 		if (i >= pool->ntypes)
 			continue;
 		if (listed != t->blocks[i] - t->full[i] || t->blocks[i] != pool->blocks[i] ||
-		    t->objects[i] != pool->objects[i])
+		    t->objects[i] != zblock_type_objects(pool, i))
 			return zbud_check_fail(msg, len, "type %u (%u B): %llu blocks, %llu full, %llu listed; "
 					  "pool says %llu blocks, %llu objects, counted %llu", i,
 					  pool->type[i].size, (unsigned long long)t->blocks[i],
 					  (unsigned long long)t->full[i], (unsigned long long)listed,
 					  (unsigned long long)pool->blocks[i],
-					  (unsigned long long)pool->objects[i],
+					  (unsigned long long)zblock_type_objects(pool, i),
 					  (unsigned long long)t->objects[i]);
 	}
 	return 0;
@@ -239,15 +239,26 @@ int zblock_check_pool(struct zblock_pool *pool, char *msg, size_t len)
 	return err;
 }
 
+uint64_t zblock_type_objects(const struct zblock_pool *pool, unsigned int t)
+{
+	uint64_t listed = 0, objects = 0;
+
+	for (uint32_t p = pool->active[t].head; p != ZBUD_PAGE_NIL; p = zblock_page(pool, p)->next) {
+		listed++;
+		objects += zblock_page(pool, p)->inuse;
+	}
+	return objects + (pool->blocks[t] - listed) * pool->type[t].slots;
+}
+
 void zblock_get_stats(struct zblock_pool *pool, struct zblock_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	zbud_lock_take(&pool->lock);
 	for (unsigned int i = 0; i < pool->ntypes; i++) {
 		st->type_blocks[i] = pool->blocks[i];
-		st->type_objects[i] = pool->objects[i];
+		st->type_objects[i] = zblock_type_objects(pool, i);
 		st->blocks += pool->blocks[i];
-		st->objects += pool->objects[i];
+		st->objects += st->type_objects[i];
 	}
 	st->pages = atomic_load(&pool->pages_nr);
 	st->free_run_pages = pool->runs.pages;

@@ -128,8 +128,7 @@ struct zblock_pool {
 	struct zblock_type type[ZBLOCK_MAX_TYPES];
 	uint8_t type_of[ZBLOCK_MAX_SIZE / ZBLOCK_ALIGN + 1]; /* (size + 7) / 8 -> type */
 	struct zbud_plist active[ZBLOCK_MAX_TYPES];
-	uint64_t blocks[ZBLOCK_MAX_TYPES];
-	uint64_t objects[ZBLOCK_MAX_TYPES];
+	uint64_t blocks[ZBLOCK_MAX_TYPES]; /* objects: zblock_type_objects() */
 };
 
 static inline struct zblock_page *zblock_page(const struct zblock_pool *pool, uint32_t pgno)
@@ -199,6 +198,9 @@ struct zblock_stats {
 
 /* zblock_check_pool - walk everything; 0 or -EUCLEAN with @msg (-ENOMEM) */
 int zblock_check_pool(struct zblock_pool *pool, char *msg, size_t len);
+/* zblock_type_objects - objects in blocks of type @t, counted from its
+ * active list when asked (a block on none is full), not by every call */
+uint64_t zblock_type_objects(const struct zblock_pool *pool, unsigned int t);
 void zblock_get_stats(struct zblock_pool *pool, struct zblock_stats *st);
 /* Where a live handle's object is: its block's first page and its slot.
  * Returns false for a handle that is not live. */
