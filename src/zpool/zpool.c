@@ -24,8 +24,12 @@ static const struct zpool_driver *const drivers[] = {
 #define ZPOOL_SHRINK_RETRIES 8
 
 struct zpool {
-	const struct zpool_driver *driver;
+	/* the driver's two calls of every store and load, copied here: one
+	 * dependent load fewer each */
+	int (*malloc)(void *pool, size_t size, unsigned long *handle);
+	void (*free)(void *pool, unsigned long handle);
 	void *pool;
+	const struct zpool_driver *driver;
 	const struct zpool_ops *ops;
 	bool evictable;
 	void *private_data;
@@ -123,6 +127,8 @@ struct zpool *zpool_create_pool_config(const char *type, const char *name,
 	if (name_len)
 		memcpy(zpool->name, name, name_len);
 	zpool->driver = driver;
+	zpool->malloc = driver->malloc;
+	zpool->free = driver->free;
 	zpool->ops = ops;
 	zpool->evictable = driver->reclaim_page && ops && ops->evict;
 	zpool->private_data = cfg->private_data;
@@ -172,12 +178,12 @@ int zpool_evict(struct zpool *zpool, unsigned long handle)
 
 int zpool_malloc(struct zpool *zpool, size_t size, unsigned long *handle)
 {
-	return zpool->driver->malloc(zpool->pool, size, handle);
+	return zpool->malloc(zpool->pool, size, handle);
 }
 
 void zpool_free(struct zpool *zpool, unsigned long handle)
 {
-	zpool->driver->free(zpool->pool, handle);
+	zpool->free(zpool->pool, handle);
 }
 
 int zpool_reclaim_page(struct zpool *zpool, unsigned int retries)
