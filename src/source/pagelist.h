@@ -23,6 +23,8 @@
 #include "bits.h"
 #include "page_source.h"
 
+_Static_assert(ZBUD_PAGE_NIL == UINT32_MAX, "-(uint32_t)true is ZBUD_PAGE_NIL");
+
 struct zbud_plink {
 	uint32_t next;          /* towards the tail */
 	uint32_t prev;          /* towards the head */
@@ -140,7 +142,7 @@ static inline void zbud_plist_pop_if(struct zbud_plinks in, struct zbud_plist *l
 	uint32_t *back = ZBUD_PLINK_OR(in, next, prev, &l->tail);
 
 	l->head = zbud_pick(cond, next, head);
-	*back = zbud_pick(cond, ZBUD_PAGE_NIL, *back);
+	*back |= -(uint32_t)cond; /* ZBUD_PAGE_NIL if @cond */
 }
 
 /* zbud_plist_add_tail_if - @pgno, on no list, becomes @l's tail, if @cond */
@@ -151,7 +153,7 @@ static inline void zbud_plist_add_tail_if(struct zbud_plinks in, struct zbud_pli
 	uint32_t tail = l->tail;
 	uint32_t *fwd = tail != ZBUD_PAGE_NIL ? &zbud_plink(in, tail)->next : &l->head;
 
-	p->next = zbud_pick(cond, ZBUD_PAGE_NIL, p->next);
+	p->next |= -(uint32_t)cond; /* ZBUD_PAGE_NIL if @cond */
 	p->prev = zbud_pick(cond, tail, p->prev);
 	*fwd = zbud_pick(cond, pgno, *fwd);
 	l->tail = zbud_pick(cond, pgno, tail);
