@@ -260,7 +260,8 @@ static uint32_t live_slot(const struct zblock_pool *pool, unsigned long handle,
 	const struct zblock_page *head;
 	const struct zblock_type *type;
 
-	if (!handle || (handle - 1) >> ZBLOCK_DELTA_BITS >= pool->src.next)
+	/* (handle 0 wraps to a page past any there is, or to one checked below) */
+	if ((handle - 1) >> ZBLOCK_DELTA_BITS >= pool->src.next)
 		return ZBUD_PAGE_NIL;
 	head = zblock_page(pool, first);
 	if (!(head->flags & ZBLOCK_PAGE_BLOCK) || head->first != first)
