@@ -213,7 +213,6 @@ static inline void handle_take(struct zs_handles *h, uint32_t idx, uint64_t entr
 {
 	if (idx == h->free_head) {
 		h->free_head = (uint32_t)atomic_load_explicit(&h->table[idx], memory_order_relaxed);
-		h->free_nr--;
 	} else {
 		h->next++;
 	}
@@ -224,7 +223,6 @@ static void handle_release(struct zs_handles *h, uint32_t idx)
 {
 	atomic_store_explicit(&h->table[idx], h->free_head, memory_order_relaxed);
 	h->free_head = idx;
-	h->free_nr++;
 }
 
 /* The pool is empty: give the table's memory back, as the page source does. */
@@ -233,7 +231,6 @@ static void handles_reset(struct zs_handles *h)
 	zbud_vm_empty(&h->vm, zbud_os_round((size_t)h->next * sizeof(uint64_t)));
 	h->next = 0;
 	h->free_head = ZS_HANDLE_NIL;
-	h->free_nr = 0;
 }
 
 /* ---- Zspages ---- */
@@ -493,7 +490,6 @@ static inline int alloc_locked(struct zs_pool *pool, unsigned int ci, unsigned l
 		return alloc_any(pool, class, handle);
 	*handle = zs_handle_make(idx, first);
 	h->free_head = (uint32_t)atomic_load_explicit(&h->table[idx], memory_order_relaxed);
-	h->free_nr--;
 	slot = obj_take(zp);
 	atomic_store_explicit(&h->table[idx], zs_loc(first, slot, ci), memory_order_release);
 	pop_head_if_full(pool, class, first, zp->inuse);

@@ -278,8 +278,8 @@ struct zs_handles {
 	_Atomic uint32_t committed;     /* [0, committed) are read-write; read
 					   without the lock by map */
 	uint32_t next;                  /* [next, capacity) were never given */
-	uint32_t free_head;             /* free entries below next, or NIL */
-	uint32_t free_nr;
+	uint32_t free_head;             /* free entries below next, or NIL
+					   (zs_get_stats() counts them) */
 };
 
 /* A pool's geometry (zsmalloc.c draws both). */
@@ -309,14 +309,13 @@ static inline struct zs_page *zs_page(const struct zs_pool *pool, uint32_t pgno)
 	return (struct zs_page *)pool->src.meta + pgno;
 }
 
-/* Fetch the descriptor @handle's hint names, if it names one this pool has
- * (capacity is fixed at creation: no lock needed to read it). */
+/* Fetch the descriptor @handle's hint names (the descriptor array is fixed
+ * at creation: no lock needed); a handle that is not this pool's may name
+ * any address, but a prefetch never faults, so there is no bounds check. */
 static inline void zs_prefetch_hint(const struct zs_pool *pool, unsigned long handle)
 {
-	uint32_t first = zs_handle_hint(handle);
-
-	if (first < pool->src.capacity)
-		__builtin_prefetch(zs_page(pool, first), 1);
+	__builtin_prefetch((const void *)((uintptr_t)pool->src.meta +
+					  (uintptr_t)zs_handle_hint(handle) * sizeof(struct zs_page)), 1);
 }
 
 /* The pages of the zspage at @first, now. */
