@@ -471,6 +471,51 @@ out:
 	return err;
 }
 
+/* Low @n bits set (n <= 64). */
+static inline uint64_t low_bits(unsigned int n)
+{
+	return n >= 64 ? ~0ULL : (1ULL << n) - 1;
+}
+
+/* Ours, the class's list empty and a freed handle entry @idx to reuse:
+ * alloc_any()'s decisions, made directly, as with a few objects a class
+ * this is every twentieth allocation: a zspage of one page, its slot 0
+ * taken, on the list unless that filled it.  Releases the lock. */
+static int __attribute__((noinline))
+alloc_new_zspage(struct zs_pool *pool, struct size_class *class, uint32_t idx,
+		 unsigned long *handle)
+{
+	struct zs_handles *h = &pool->handles;
+	const unsigned int present = class->cap[1];
+	struct zs_page *zp;
+	uint32_t first;
+	int err = zbud_source_get(&pool->src, &first);
+
+	if (err) {
+		zbud_lock_release(&pool->lock);
+		return err;
+	}
+	zp = zs_page(pool, first); /* zeroed: index 0, one page, no objects */
+	zp->next = ZBUD_PAGE_NIL;
+	zp->class_idx = class->index;
+	zp->flags = ZS_PAGE_USED;
+	zp->free[0] = low_bits(present) & ~1ULL; /* slot 0 taken */
+	zp->free[1] = present > 64 ? low_bits(present - 64) : 0;
+	zp->inuse_word = 1;
+	if (class->objs_per_zspage > 1) {
+		zp->list.next = ZBUD_PAGE_NIL; /* alone on it */
+		class->list[ZS_ALMOST_FULL] = first;
+	}
+	class->zspages++;
+	class->present += present;
+	atomic_fetch_add_explicit(&pool->pages_nr, 1, memory_order_relaxed);
+	*handle = zs_handle_make(idx, first);
+	h->free_head = (uint32_t)atomic_load_explicit(&h->table[idx], memory_order_relaxed);
+	atomic_store_explicit(&h->table[idx], zs_loc(first, 0, class->index), memory_order_release);
+	zbud_lock_release(&pool->lock);
+	return 0;
+}
+
 /* Under the lock, which it releases.  The common case: our geometry, a
  * freed handle entry to reuse, and at the head of the class's one list a
  * zspage with a present free slot among its first 128 (the bitmap holds
@@ -483,8 +528,10 @@ static inline int alloc_locked(struct zs_pool *pool, unsigned int ci, unsigned l
 	struct zs_page *zp;
 	unsigned int slot;
 
-	if (!pool->grow || idx == ZS_HANDLE_NIL || first == ZBUD_PAGE_NIL)
+	if (!pool->grow || idx == ZS_HANDLE_NIL)
 		return alloc_any(pool, class, handle);
+	if (first == ZBUD_PAGE_NIL)
+		return alloc_new_zspage(pool, class, idx, handle);
 	zp = zs_page(pool, first);
 	if (!(zp->free[0] | zp->free[1]))
 		return alloc_any(pool, class, handle);
