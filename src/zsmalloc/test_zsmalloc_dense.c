@@ -197,6 +197,39 @@ static void test_compaction_packs_low(void **state)
 	zs_destroy_pool(pool);
 }
 
+/* A free after compaction moved the object: the handle's hint still names
+ * the zspage it left, and the free goes by the entry. */
+static void test_free_after_move(void **state)
+{
+	struct zs_pool *pool = new_pool(NULL);
+	const unsigned int per = zs_size_class(pool, 1040)->objs_per_zspage;
+	unsigned long h[2 * ZS_MAX_OBJS_PER_ZSPAGE];
+	uint32_t a, b;
+
+	(void)state;
+	for (unsigned int i = 0; i < 2 * per; i++)
+		h[i] = alloc_ok(pool, 1040);
+	a = zspage_of(pool, h[0], NULL);
+	b = zspage_of(pool, h[per], NULL);
+	assert_int_not_equal(a, b);
+	for (unsigned int i = 2; i < per + 2; i++)
+		zs_free(pool, h[i]);            /* a keeps 2 objects, b has 2 free slots */
+	assert_true(zs_compact(pool) > 0);      /* a's two move into b */
+	assert_int_equal(zspage_of(pool, h[0], NULL), b);
+	assert_int_equal(zspage_of(pool, h[1], NULL), b);
+	assert_int_equal(zs_handle_hint(h[0]), a);
+	check_ok(pool);
+	zs_free(pool, h[0]);
+	check_ok(pool);
+	assert_int_equal(zs_size_class(pool, 1040)->list[ZS_ALMOST_FULL], b);
+	zs_free(pool, h[1]);
+	for (unsigned int i = per + 2; i < 2 * per; i++)
+		zs_free(pool, h[i]);
+	assert_int_equal(zs_get_total_pages(pool), 0);
+	check_ok(pool);
+	zs_destroy_pool(pool);
+}
+
 /* The checker sees a zspage's page count that is wrong, and free bits of
  * slots its pages do not have. */
 static void test_checker_sees_pages(void **state)
@@ -292,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_grow_and_shrink),
 		cmocka_unit_test(test_growth_fails),
 		cmocka_unit_test(test_compaction_packs_low),
+		cmocka_unit_test(test_free_after_move),
 		cmocka_unit_test(test_checker_sees_pages),
 		cmocka_unit_test(test_density),
 	};

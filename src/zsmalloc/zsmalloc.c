@@ -592,7 +592,8 @@ static void __attribute__((noinline)) free_any(struct zs_pool *pool, uint32_t id
 }
 
 /* Under the lock, which it releases.  The common case: our geometry, a
- * slot among the first 128, and objects left in the zspage. */
+ * slot among the first 128, the object where its handle's hint says (not
+ * moved by compaction), and objects left in the zspage. */
 static inline void free_locked(struct zs_pool *pool, unsigned long handle)
 {
 	const uint32_t idx = zs_handle_index(handle);
@@ -608,17 +609,19 @@ static inline void free_locked(struct zs_pool *pool, unsigned long handle)
 	if (!(e & ZS_ENTRY_LIVE))
 		goto out;
 	slot = zs_loc_slot(e);
-	if (!pool->grow || slot >= ZS_SLOTS_PER_DESC) {
+	/* From the handle, not the entry, so that the work on the zspage need
+	 * not wait for the entry's read (at 200k live, a cache miss) */
+	first = zs_free_first(handle, e);
+	if (!pool->grow || slot >= ZS_SLOTS_PER_DESC || zs_loc_first(e) != first) {
 		free_any(pool, idx, e);
 		return;
 	}
-	first = zs_loc_first(e);
 	zp = zs_page(pool, first);
 	if (zp->inuse == 1) {
 		free_any(pool, idx, e); /* it empties the zspage */
 		return;
 	}
-	class = &pool->class[zs_loc_class(e)];
+	class = &pool->class[zp->class_idx];
 	zp->free[slot / 64] |= 1ULL << slot % 64;
 	n = --zp->inuse_word & 0xfff;
 	push_head_if_was_full(pool, class, first, n);

@@ -309,6 +309,20 @@ static inline struct zs_page *zs_page(const struct zs_pool *pool, uint32_t pgno)
 	return (struct zs_page *)pool->src.meta + pgno;
 }
 
+/* Where a free of @handle looks, before the entry @e has arrived: the
+ * handle's hint, which the caller checks against the entry (compaction
+ * leaves hints stale), or where a long has no room for one, the entry's. */
+static inline uint32_t zs_free_first(unsigned long handle, uint64_t e)
+{
+#if ULONG_MAX > 0xffffffffUL
+	(void)e;
+	return zs_handle_hint(handle);
+#else
+	(void)handle;
+	return zs_loc_first(e);
+#endif
+}
+
 /* Fetch the descriptor @handle's hint names (the descriptor array is fixed
  * at creation: no lock needed); a handle that is not this pool's may name
  * any address, but a prefetch never faults, so there is no bounds check. */
