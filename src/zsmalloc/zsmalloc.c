@@ -22,8 +22,9 @@
  *    next object.  Ours keeps one list, newest first (the groups bought no
  *    density on the Python-heap churn, and cost a branch a call);
  *  - free slots are a bitmap in the descriptor, the lowest taken first, not
- *    a list through the free slots (a data page touched per call), and
- *    full zspages are counted, not listed (nothing walks that list);
+ *    a list through the free slots (a data page touched per call); full
+ *    zspages are on no list (nothing walks it); and the per-class counts
+ *    come from the lists when asked, not from each call;
  *  - in our geometry, objects carry no handle, so they go to the class of
  *    their own size, and zspages grow and shrink a page at a time;
  *  - one pool lock instead of per-class locks; map and unmap take no lock.
