@@ -473,27 +473,8 @@ static inline void push_head_if_was_full(struct zs_pool *pool, struct size_class
 	class->list[ZS_ALMOST_FULL] = zbud_pick_eq(was, full, first, head);
 }
 
-/* fix_fullness_group() after an allocation made @n objects of a zspage
- * that was in a group (so had 1 to slots - 1), and was the one
- * find_get_zspage() picked: the same moves, with the groups known from @n
- * alone. */
-static inline void regroup_after_alloc(struct zs_pool *pool, struct size_class *class,
-				       uint32_t first, unsigned int n)
-{
-	if (pool->grow) {
-		pop_head_if_full(pool, class, first, n);
-		return;
-	}
-	if (n == class->objs_per_zspage) {
-		group_del(pool, class, first,
-			  n - 1 < class->almost_full ? ZS_ALMOST_EMPTY : ZS_ALMOST_FULL);
-	} else if (n == class->almost_full) {
-		group_del(pool, class, first, ZS_ALMOST_EMPTY);
-		group_add(pool, class, first, ZS_ALMOST_FULL);
-	}
-}
-
-/* The same after a free left @n objects, at least one. */
+/* fix_fullness_group() after a free left @n objects of a zspage, at least
+ * one: the same moves, with the groups known from @n alone. */
 static inline void regroup_after_free(struct zs_pool *pool, struct size_class *class,
 				      uint32_t first, unsigned int n)
 {
