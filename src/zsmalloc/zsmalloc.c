@@ -210,14 +210,22 @@ static inline int handle_peek(struct zs_handles *h, uint32_t *idx)
 	return 0;
 }
 
+/* Give @idx, the head of the free entries, the live @entry. */
+static inline void handle_pop(struct zs_handles *h, uint32_t idx, uint64_t entry)
+{
+	h->free_head = (uint32_t)atomic_load_explicit(&h->table[idx], memory_order_relaxed);
+	atomic_store_explicit(&h->table[idx], entry, memory_order_release);
+}
+
+/* Give @idx, which handle_peek() named, the live @entry. */
 static inline void handle_take(struct zs_handles *h, uint32_t idx, uint64_t entry)
 {
 	if (idx == h->free_head) {
-		h->free_head = (uint32_t)atomic_load_explicit(&h->table[idx], memory_order_relaxed);
+		handle_pop(h, idx, entry);
 	} else {
 		h->next++;
+		atomic_store_explicit(&h->table[idx], entry, memory_order_release);
 	}
-	atomic_store_explicit(&h->table[idx], entry, memory_order_release);
 }
 
 static void handle_release(struct zs_handles *h, uint32_t idx)
@@ -236,6 +244,12 @@ static void handles_reset(struct zs_handles *h)
 
 /* ---- Zspages ---- */
 
+/* Low @n bits set (n <= 64). */
+static inline uint64_t low_bits(unsigned int n)
+{
+	return n >= 64 ? ~0ULL : (1ULL << n) - 1;
+}
+
 /* Mark slots [@from, @to) of the zspage at @first free (@free) or absent:
  * each in the bitmap of the descriptor that holds it. */
 static void mark_slots(struct zs_pool *pool, uint32_t first, unsigned int from, unsigned int to,
@@ -248,7 +262,7 @@ static void mark_slots(struct zs_pool *pool, uint32_t first, unsigned int from, 
 
 		if (n > 64 - bit % 64)
 			n = 64 - bit % 64;
-		mask = (n == 64 ? ~0ULL : (1ULL << n) - 1) << bit % 64;
+		mask = low_bits(n) << bit % 64;
 		if (free)
 			bits->free[w] |= mask;
 		else
@@ -349,7 +363,7 @@ static bool slots_free(const struct zs_pool *pool, uint32_t first, unsigned int 
 
 		if (n > 64 - bit % 64)
 			n = 64 - bit % 64;
-		mask = (n == 64 ? ~0ULL : (1ULL << n) - 1) << bit % 64;
+		mask = low_bits(n) << bit % 64;
 		if ((bits->free[bit / 64] & mask) != mask)
 			return false;
 		from += n;
@@ -472,12 +486,6 @@ out:
 	return err;
 }
 
-/* Low @n bits set (n <= 64). */
-static inline uint64_t low_bits(unsigned int n)
-{
-	return n >= 64 ? ~0ULL : (1ULL << n) - 1;
-}
-
 /* Ours, the class's list empty and a freed handle entry @idx to reuse:
  * alloc_any()'s decisions, made directly, as with a few objects a class
  * this is every twentieth allocation: a zspage of one page, its slot 0
@@ -486,7 +494,6 @@ static int __attribute__((noinline))
 alloc_new_zspage(struct zs_pool *pool, struct size_class *class, uint32_t idx,
 		 unsigned long *handle)
 {
-	struct zs_handles *h = &pool->handles;
 	const unsigned int present = class->cap[1];
 	struct zs_page *zp;
 	uint32_t first;
@@ -496,10 +503,8 @@ alloc_new_zspage(struct zs_pool *pool, struct size_class *class, uint32_t idx,
 		zbud_lock_release(&pool->lock);
 		return err;
 	}
-	zp = zs_page(pool, first); /* zeroed: index 0, one page, no objects */
-	zp->next = ZBUD_PAGE_NIL;
-	zp->class_idx = class->index;
-	zp->flags = ZS_PAGE_USED;
+	init_page(pool, class, first, first, 0);
+	zp = zs_page(pool, first); /* zeroed: one page, no objects */
 	zp->free[0] = low_bits(present) & ~1ULL; /* slot 0 taken */
 	zp->free[1] = present > 64 ? low_bits(present - 64) : 0;
 	zp->inuse_word = 1;
@@ -511,8 +516,7 @@ alloc_new_zspage(struct zs_pool *pool, struct size_class *class, uint32_t idx,
 	class->present += present;
 	atomic_fetch_add_explicit(&pool->pages_nr, 1, memory_order_relaxed);
 	*handle = zs_handle_make(idx, first);
-	h->free_head = (uint32_t)atomic_load_explicit(&h->table[idx], memory_order_relaxed);
-	atomic_store_explicit(&h->table[idx], zs_loc(first, 0, class->index), memory_order_release);
+	handle_pop(&pool->handles, idx, zs_loc(first, 0, class->index));
 	zbud_lock_release(&pool->lock);
 	return 0;
 }
@@ -527,7 +531,6 @@ static inline int alloc_locked(struct zs_pool *pool, unsigned int ci, unsigned l
 	struct zs_handles *h = &pool->handles;
 	uint32_t idx = h->free_head, first = class->list[ZS_ALMOST_FULL];
 	struct zs_page *zp;
-	unsigned int slot;
 
 	if (!pool->grow || idx == ZS_HANDLE_NIL)
 		return alloc_any(pool, class, handle);
@@ -537,9 +540,7 @@ static inline int alloc_locked(struct zs_pool *pool, unsigned int ci, unsigned l
 	if (!(zp->free[0] | zp->free[1]))
 		return alloc_any(pool, class, handle);
 	*handle = zs_handle_make(idx, first);
-	h->free_head = (uint32_t)atomic_load_explicit(&h->table[idx], memory_order_relaxed);
-	slot = obj_take(zp);
-	atomic_store_explicit(&h->table[idx], zs_loc(first, slot, ci), memory_order_release);
+	handle_pop(h, idx, zs_loc(first, obj_take(zp), ci));
 	pop_head_if_full(pool, class, first, zp->inuse);
 	zbud_lock_release(&pool->lock);
 	return 0;
@@ -623,8 +624,8 @@ static inline void free_locked(struct zs_pool *pool, unsigned long handle)
 		return;
 	}
 	class = &pool->class[zp->class_idx];
-	zp->free[slot / 64] |= 1ULL << slot % 64;
-	n = --zp->inuse_word & 0xfff;
+	obj_free(pool, first, slot);
+	n = zp->inuse;
 	push_head_if_was_full(pool, class, first, n);
 	handle_release(&pool->handles, idx);
 out:

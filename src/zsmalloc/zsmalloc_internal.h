@@ -520,34 +520,43 @@ static inline bool slot_free(const struct zs_pool *pool, uint32_t first, unsigne
 	return bits->free[slot / 64] & 1ULL << slot % 64;
 }
 
+/* Clear the lowest set bit of the descriptor @bits, which has one: its
+ * number, 0 to 127. */
+static inline unsigned int bits_take(struct zs_page *bits)
+{
+	unsigned int w = !bits->free[0], bit = w * 64 + (unsigned int)__builtin_ctzll(bits->free[w]);
+
+	bits->free[w] &= bits->free[w] - 1;
+	return bit;
+}
+
+/* One object more in the zspage whose first page is @zp. */
+static inline void obj_count_up(struct zs_page *zp)
+{
+	zp->inuse_word++;
+	assert(zp->inuse && zp->inuse <= ZS_MAX_OBJS_PER_ZSPAGE);
+}
+
 /* Take the lowest free slot of the first 128, one of which is free, and
  * count it: obj_malloc()'s common case. */
 static inline unsigned int obj_take(struct zs_page *zp)
 {
-	unsigned int w = !zp->free[0], slot = w * 64 + (unsigned int)__builtin_ctzll(zp->free[w]);
-
-	zp->free[w] &= zp->free[w] - 1;
-	zp->inuse_word++;
-	assert(zp->inuse && zp->inuse <= ZS_MAX_OBJS_PER_ZSPAGE);
-	return slot;
+	obj_count_up(zp);
+	return bits_take(zp);
 }
 
 /* Take the zspage's lowest free slot; its group is the caller's to fix. */
 static inline unsigned int obj_malloc(struct zs_pool *pool, uint32_t first)
 {
 	struct zs_page *zp = zs_page(pool, first), *bits = zp;
-	unsigned int slot = 0, w;
+	unsigned int base = 0;
 
 	while (!(bits->free[0] | bits->free[1])) {
 		bits = zs_page(pool, bits->next);
-		slot += ZS_SLOTS_PER_DESC;
+		base += ZS_SLOTS_PER_DESC;
 	}
-	w = !bits->free[0];
-	slot += w * 64 + (unsigned int)__builtin_ctzll(bits->free[w]);
-	bits->free[w] &= bits->free[w] - 1;
-	zp->inuse_word++;
-	assert(zp->inuse && zp->inuse <= ZS_MAX_OBJS_PER_ZSPAGE);
-	return slot;
+	obj_count_up(zp);
+	return base + bits_take(bits);
 }
 
 static inline void obj_free(struct zs_pool *pool, uint32_t first, unsigned int slot)
